@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# actlab set-up for a fresh Debian 12 machine.
+#   ./setup.sh          install what is missing, build, run the main job
+#   ./setup.sh --test   the same, then every test (Release, then ASan+UBSan)
+# Packages come from apt (through sudo when not root); nothing is downloaded
+# from anywhere else.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode=run
+case "${1:-}" in
+  "") ;;
+  --test) mode=test ;;
+  -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+  *) echo "setup.sh: unknown option '$1' (use --test, or nothing)" >&2; exit 2 ;;
+esac
+
+# Build tools and libraries (Debian 12 package names).
+packages=(build-essential cmake ninja-build pkg-config git
+          libhwy-dev libmpfr-dev libgmp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
+          libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev)
+# Tests compare names, defaults and kinks with PyTorch, and benchmarks time it.
+[ "$mode" = test ] && packages+=(python3 python3-torch)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+echo "== building (Release) in build/"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DACTLAB_WERROR=ON > build.log 2>&1 || { cat build.log; exit 1; }
+cmake --build build -j "$jobs"
+
+if [ "$mode" = run ]; then
+  echo "== main job: the activations, then GELU and its derivative (float64) at a few points"
+  build/actlab info
+  build/actlab list
+  echo "-3 -1 -0.5 0 0.5 1 3" | build/actlab eval gelu --dtype float64
+  echo "-3 -1 -0.5 0 0.5 1 3" | build/actlab eval gelu --grad --dtype float64
+  exit 0
+fi
+
+echo "== tests (Release)"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTLAB_WERROR=ON -DACTLAB_SANITIZE=ON \
+      -DACTLAB_BUILD_BENCH=OFF > build-asan.log 2>&1 || { cat build-asan.log; exit 1; }
+cmake --build build-asan -j "$jobs"
+# The install test builds a plain consumer, which cannot link a sanitized library.
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -E install_consumer_test

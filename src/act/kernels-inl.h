@@ -1,0 +1,285 @@
+// Array loops around the table's vector functions: elementwise maps, GLU rows
+// and the axis reductions (softmax family). Included once per SIMD target by
+// kernels_f32.cc / kernels_f64.cc; single-threaded (api.cc splits the work).
+
+#if defined(ACTLAB_SRC_ACT_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ACTLAB_SRC_ACT_KERNELS_INL_H_
+#undef ACTLAB_SRC_ACT_KERNELS_INL_H_
+#else
+#define ACTLAB_SRC_ACT_KERNELS_INL_H_
+#endif
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "hwy/cache_control.h"
+#include "hwy/highway.h"
+#include "src/act/kernel_api.h"
+#include "src/act/table-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace actlab::HWY_NAMESPACE {
+
+// Loads `ds` lanes of T and widens them to the compute type of `dc` (a no-op
+// when both are the same type).
+template <class DC, class DS>
+HWY_INLINE hn::Vec<DC> LoadAs(DC dc, DS ds, const hn::TFromD<DS>* p) {
+  if constexpr (std::is_same_v<hn::TFromD<DC>, hn::TFromD<DS>>) {
+    (void)ds;
+    return hn::LoadU(dc, p);
+  } else {
+    return hn::PromoteTo(dc, hn::LoadU(ds, p));
+  }
+}
+template <class DC, class DS>
+HWY_INLINE hn::Vec<DS> Narrow(DC, DS ds, hn::Vec<DC> v) {
+  if constexpr (std::is_same_v<hn::TFromD<DC>, hn::TFromD<DS>>) {
+    (void)ds;
+    return v;
+  } else {
+    return hn::DemoteTo(ds, v);
+  }
+}
+
+// out = f(x) (kForward), dy * f'(x) (kBackward) or f'(x) (kDerivative).
+// Native entries compute in T lanes; the others in float64 lanes, so float32
+// results are correctly rounded from ~2^-50 accurate values.
+template <class A, int kOp, class T>
+void ElementwiseRun(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, const double* p,
+                    bool stream) {
+  using TC = std::conditional_t<A::kNative, T, double>;
+  const hn::ScalableTag<TC> dc;
+  const hn::Rebind<T, decltype(dc)> ds;
+  using VS = hn::Vec<decltype(ds)>;
+  const size_t N = hn::Lanes(dc);
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const double at_neg = kOp == kForward ? LimitFwd<A>(-kInf, p) : LimitDeriv<A>(-kInf, p);
+  const double at_pos = kOp == kForward ? LimitFwd<A>(kInf, p) : LimitDeriv<A>(kInf, p);
+
+  const auto body = [&](const T* xp, const T* dyp) -> VS {
+    const auto xv = LoadAs(dc, ds, xp);
+    auto r = kOp == kForward ? A::template Fwd<T>(dc, xv, p) : A::template Deriv<T>(dc, xv, p);
+    // Highway's and our own range reductions assume finite input; NaN and
+    // +-inf lanes are rare, so they are patched only when present.
+    const auto finite = hn::IsFinite(xv);
+    if (HWY_UNLIKELY(!hn::AllTrue(dc, finite))) {
+      const auto limit = hn::IfThenElse(hn::Lt(xv, hn::Zero(dc)), hn::Set(dc, TC(at_neg)),
+                                        hn::Set(dc, TC(at_pos)));
+      r = hn::IfThenElse(hn::IsNaN(xv), xv, hn::IfThenElse(finite, r, limit));
+    }
+    if constexpr (kOp == kBackward) r = hn::Mul(r, LoadAs(dc, ds, dyp));  // dx = dy * f'(x)
+    return Narrow(dc, ds, r);
+  };
+
+  size_t i = 0;
+  const bool aligned = reinterpret_cast<uintptr_t>(out) % (N * sizeof(T)) == 0;
+  if (stream && aligned) {
+    // Non-temporal stores: the output of a large map is not read back soon,
+    // and skipping the read-for-ownership of each line saves 1/3 of traffic.
+    for (; i + N <= n; i += N) hn::Stream(body(x + i, kOp == kBackward ? dy + i : dy), ds, out + i);
+    hwy::FlushStream();
+  } else {
+    for (; i + N <= n; i += N) hn::StoreU(body(x + i, kOp == kBackward ? dy + i : dy), ds, out + i);
+  }
+  if (i < n) {  // tail: pad into aligned buffers (hwy 1.0.3 has no LoadN)
+    HWY_ALIGN T xb[HWY_MAX_BYTES / sizeof(T)] = {};
+    HWY_ALIGN T db[HWY_MAX_BYTES / sizeof(T)] = {};
+    const size_t rest = n - i;
+    std::memcpy(xb, x + i, rest * sizeof(T));
+    if (kOp == kBackward) std::memcpy(db, dy + i, rest * sizeof(T));
+    hn::Store(body(xb, db), ds, xb);
+    std::memcpy(out + i, xb, rest * sizeof(T));
+  }
+}
+
+// ---- GLU ----------------------------------------------------------------------
+// x: (rows, 2K) = [a | b]. Forward y (rows, K) = a sigma(b). Backward with dy
+// (rows, K) (or 1): dx = [dy sigma(b) | dy a sigma(b) sigma(-b)].
+template <int kOp, class T>
+void GluRun(const T* x, const T* dy, T* out, size_t rows, size_t k) {
+  const hn::ScalableTag<double> dc;
+  const hn::Rebind<T, decltype(dc)> ds;
+  const size_t N = hn::Lanes(dc);
+  HWY_ALIGN T ab[HWY_MAX_BYTES / sizeof(T)] = {}, bb[HWY_MAX_BYTES / sizeof(T)] = {},
+              gb[HWY_MAX_BYTES / sizeof(T)] = {}, o1[HWY_MAX_BYTES / sizeof(T)] = {},
+              o2[HWY_MAX_BYTES / sizeof(T)] = {};
+  for (size_t r = 0; r < rows; ++r) {
+    const T* a = x + r * 2 * k;
+    const T* b = a + k;
+    const T* g = dy ? dy + r * k : nullptr;
+    for (size_t j = 0; j < k; j += N) {
+      const size_t m = j + N <= k ? N : k - j;
+      std::memcpy(ab, a + j, m * sizeof(T));
+      std::memcpy(bb, b + j, m * sizeof(T));
+      if (g) std::memcpy(gb, g + j, m * sizeof(T));
+      const auto av = LoadAs(dc, ds, ab), bv = LoadAs(dc, ds, bb);
+      const auto gv = g ? LoadAs(dc, ds, gb) : hn::Set(dc, 1.0);
+      hn::Vec<decltype(dc)> s, sn;
+      tbl::SigmoidPair(dc, bv, &s, &sn);
+      if constexpr (kOp == kForward) {
+        hn::Store(Narrow(dc, ds, hn::Mul(av, s)), ds, o1);
+        std::memcpy(out + r * k + j, o1, m * sizeof(T));
+      } else {
+        hn::Store(Narrow(dc, ds, hn::Mul(gv, s)), ds, o1);                        // da
+        hn::Store(Narrow(dc, ds, hn::Mul(hn::Mul(gv, av), hn::Mul(s, sn))), ds, o2);  // db
+        std::memcpy(out + r * 2 * k + j, o1, m * sizeof(T));
+        std::memcpy(out + r * 2 * k + k + j, o2, m * sizeof(T));
+      }
+    }
+  }
+}
+
+// ---- softmax family --------------------------------------------------------------
+// Sums in float64. For float64 data the differences x_j - m and the products
+// dy_j s_j are carried with their rounding errors (2Sum / fma), because
+// e^(x-m) turns an absolute error of the difference into a relative error of
+// the result (up to 100 ULP for differences ~100).
+namespace axis {
+
+// (s, err) with s + err == a + b exactly (Knuth's 2Sum).
+inline double TwoSum(double a, double b, double* err) {
+  const double s = a + b;
+  const double bb = s - a;
+  *err = (a - (s - bb)) + (b - bb);
+  return s;
+}
+
+// Per row: s = sign * x (sign = -1 for softmin), m = max s, e_j = e^(s_j - m)
+// (corrected), `non_max` = sum of e_j over j with s_j != m, `count_max` = how
+// many s_j == m (each contributes exactly 1). e_j and the exact differences
+// are written to scratch rows of doubles.
+template <class T>
+void Exponentials(const T* x, size_t k, double sign, double* e, double* diff, double* diff_err,
+                  double* non_max, size_t* count_max) {
+  const hn::ScalableTag<double> d;
+  const size_t N = hn::Lanes(d);
+  double m = -std::numeric_limits<double>::infinity();
+  for (size_t j = 0; j < k; ++j) m = std::max(m, sign * double(x[j]));
+  for (size_t j = 0; j < k; ++j) {
+    const double s = sign * double(x[j]);
+    double err = 0;
+    diff[j] = std::is_same_v<T, double> ? TwoSum(s, -m, &err) : s - m;
+    diff_err[j] = (m == -std::numeric_limits<double>::infinity()) ? 0 : err;
+  }
+  HWY_ALIGN double buf[HWY_MAX_BYTES / sizeof(double)];
+  auto sum = hn::Zero(d);
+  size_t count = 0;
+  for (size_t j = 0; j < k; j += N) {
+    const size_t cnt = j + N <= k ? N : k - j;
+    for (size_t l = 0; l < N; ++l) buf[l] = l < cnt ? diff[j + l] : -std::numeric_limits<double>::infinity();
+    const auto dv = hn::Load(d, buf);
+    auto ev = vm::Exp(d, dv);
+    for (size_t l = 0; l < N; ++l) buf[l] = l < cnt ? diff_err[j + l] : 0.0;
+    ev = hn::MulAdd(ev, hn::Load(d, buf), ev);  // e^(d + err) = e^d (1 + err)
+    const auto is_max = hn::Eq(dv, hn::Zero(d));
+    count += hn::CountTrue(d, hn::And(is_max, hn::FirstN(d, cnt)));
+    sum = hn::Add(sum, hn::IfThenZeroElse(is_max, ev));
+    hn::Store(ev, d, buf);
+    for (size_t l = 0; l < cnt; ++l) e[j + l] = buf[l];
+  }
+  *non_max = hn::GetLane(hn::SumOfLanes(d, sum));
+  *count_max = count;
+}
+
+template <class T>
+void ForwardRows(AxisOp op, const T* x, T* y, size_t rows, size_t k) {
+  std::vector<double> scratch(3 * k);
+  double* e = scratch.data();
+  double* diff = e + k;
+  double* diff_err = diff + k;
+  const double sign = op == AxisOp::kSoftmin ? -1.0 : 1.0;
+  for (size_t r = 0; r < rows; ++r) {
+    const T* xr = x + r * k;
+    T* yr = y + r * k;
+    double non_max = 0;
+    size_t count = 0;
+    Exponentials(xr, k, sign, e, diff, diff_err, &non_max, &count);
+    if (count == 0) {  // the max is NaN or +inf: PyTorch gives NaN throughout
+      for (size_t j = 0; j < k; ++j) yr[j] = std::numeric_limits<T>::quiet_NaN();
+      continue;
+    }
+    if (op == AxisOp::kLogSoftmax) {
+      // log sum = log1p(non_max + (count - 1)): the dominant entry's y = -log1p(...)
+      const double lse = std::log1p(non_max + double(count - 1));
+      for (size_t j = 0; j < k; ++j) yr[j] = T((diff[j] - lse) + diff_err[j]);
+    } else {
+      const double sum = non_max + double(count);
+      for (size_t j = 0; j < k; ++j) yr[j] = T(e[j] / sum);
+    }
+  }
+}
+
+template <class T>
+void BackwardRows(AxisOp op, const T* x, const T* dy, T* dx, size_t rows, size_t k) {
+  std::vector<double> scratch(4 * k);
+  double* e = scratch.data();
+  double* diff = e + k;
+  double* diff_err = diff + k;
+  double* s = diff_err + k;
+  const double sign = op == AxisOp::kSoftmin ? -1.0 : 1.0;
+  for (size_t r = 0; r < rows; ++r) {
+    const T* xr = x + r * k;
+    const T* gr = dy ? dy + r * k : nullptr;
+    T* dxr = dx + r * k;
+    double non_max = 0;
+    size_t count = 0;
+    Exponentials(xr, k, sign, e, diff, diff_err, &non_max, &count);
+    const double sum = non_max + double(count);
+    for (size_t j = 0; j < k; ++j) s[j] = count ? e[j] / sum : std::numeric_limits<double>::quiet_NaN();
+    // dot = sum_j dy_j s_j (softmax, softmin) or sum_j dy_j (log_softmax),
+    // accumulated as a double-double (hi, lo).
+    double hi = 0, lo = 0;
+    for (size_t j = 0; j < k; ++j) {
+      const double g = gr ? double(gr[j]) : 1.0;
+      const double term = op == AxisOp::kLogSoftmax ? g : g * s[j];
+      const double term_err = op == AxisOp::kLogSoftmax ? 0.0 : std::fma(g, s[j], -term);
+      double err;
+      hi = TwoSum(hi, term, &err);
+      lo += err + term_err;
+    }
+    for (size_t j = 0; j < k; ++j) {
+      const double g = gr ? double(gr[j]) : 1.0;
+      if (op == AxisOp::kLogSoftmax) {
+        // dx = dy - s * dot
+        double err;
+        const double p = s[j] * hi;
+        const double q = TwoSum(g, -p, &err);
+        dxr[j] = T(q + (err + std::fma(-s[j], hi, p) - s[j] * lo));
+      } else {
+        // dx = sign * s * (dy - dot)
+        double err;
+        const double q = TwoSum(g, -hi, &err);
+        dxr[j] = T(sign * s[j] * (q + (err - lo)));
+      }
+    }
+  }
+}
+}  // namespace axis
+
+// ---- dispatch by table index -----------------------------------------------------
+template <class T>
+void RunKernel(const KernelCall<T>& c) {
+  VisitEntry(AllActivations{}, c.index, [&]<class A>() {
+    if constexpr (A::kSpec.shape == Shape::kElementwise) {
+      const auto* p = c.params;
+      if (c.op == kForward) ElementwiseRun<A, kForward>(c.x, c.dy, c.out, c.n, p, c.stream);
+      else if (c.dy) ElementwiseRun<A, kBackward>(c.x, c.dy, c.out, c.n, p, c.stream);
+      else ElementwiseRun<A, kDerivative>(c.x, c.dy, c.out, c.n, p, c.stream);
+    } else if constexpr (A::kSpec.shape == Shape::kGlu) {
+      const size_t rows = c.n / (2 * c.axis_size);
+      if (c.op == kForward) GluRun<kForward>(c.x, c.dy, c.out, rows, c.axis_size);
+      else GluRun<kBackward>(c.x, c.dy, c.out, rows, c.axis_size);
+    } else {
+      const size_t rows = c.n / c.axis_size;
+      if (c.op == kForward) axis::ForwardRows(A::kOp, c.x, c.out, rows, c.axis_size);
+      else axis::BackwardRows(A::kOp, c.x, c.dy, c.out, rows, c.axis_size);
+    }
+  });
+}
+
+}  // namespace actlab::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // ACTLAB_SRC_ACT_KERNELS_INL_H_

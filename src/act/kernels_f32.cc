@@ -1,0 +1,23 @@
+// The float kernels, compiled once per SIMD target (foreach_target) and chosen
+// at run time (HWY_DYNAMIC_DISPATCH). One translation unit per dtype keeps the
+// per-target compile parallel.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "src/act/kernels_f32.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "src/act/kernels-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace actlab::HWY_NAMESPACE {
+void RunF32(const KernelCall<float>& call) { RunKernel(call); }
+}  // namespace actlab::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace actlab {
+HWY_EXPORT(RunF32);
+namespace detail {
+void RunKernelF32(const KernelCall<float>& call) { HWY_DYNAMIC_DISPATCH(RunF32)(call); }
+}  // namespace detail
+}  // namespace actlab
+#endif

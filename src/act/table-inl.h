@@ -1,0 +1,1205 @@
+// THE table of activations: one block per activation, and the typelist at the
+// bottom is the only list. Adding an activation = one block here + its tests.
+//
+// Each block is a struct with
+//   kSpec              name, aliases, parameters (PyTorch defaults), formula,
+//                      derivative, kink convention, properties, test budget;
+//   kNative            true: float32 data is computed in float32 lanes (exact
+//                      piecewise-linear functions); false: float32 data is
+//                      promoted to float64 lanes, so a float32 result is the
+//                      correctly rounded value of a far more precise one;
+//   Math<T>(x, p)      the definition, generic over the number type. It is
+//                      the scalar reference: tests run it in MPFR at adaptive
+//                      precision to get exact values, so it states the math
+//                      plainly and never trades accuracy for speed;
+//   MathDeriv<T>(x, p) f'(x) with PyTorch's one-sided values at kinks;
+//   Fwd / Deriv        the SIMD kernels (Highway, any target): f(x) and f'(x)
+//                      on a vector; `Out` is the stored type, so float64-only
+//                      refinements can be skipped for float32 results;
+//   Kinks(p)           points where f' jumps (the gradient check skips them);
+//   optional: DParam<T>(x, p, k) = df/dp_k for learnable parameters,
+//   LimitFwd / LimitDeriv when Math gives NaN at +-inf (inf * 0).
+//
+// This file is included once per SIMD target (kernels_*.cc, foreach_target)
+// and once for the static target (registry.cc, tests): the metadata is
+// constexpr, so per-target copies cost nothing.
+
+#if defined(ACTLAB_SRC_ACT_TABLE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ACTLAB_SRC_ACT_TABLE_INL_H_
+#undef ACTLAB_SRC_ACT_TABLE_INL_H_
+#else
+#define ACTLAB_SRC_ACT_TABLE_INL_H_
+#endif
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "actlab/activation.h"
+#include "hwy/highway.h"
+#include "src/act/vmath-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace actlab::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// ---- shared pieces -----------------------------------------------------------
+namespace tbl {
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kAny = 1e308;  // "any finite value" bound
+
+constexpr ParamSpec Param(std::string_view name, double def, double lo, double hi,
+                          std::string_view doc, bool lo_open = false, bool hi_open = false) {
+  ParamSpec s{};
+  s.name = name;
+  s.default_value = def;
+  s.min = lo;
+  s.max = hi;
+  s.min_open = lo_open;
+  s.max_open = hi_open;
+  s.doc = doc;
+  return s;
+}
+constexpr ParamSpec Learnable(ParamSpec s) {
+  s.learnable = true;
+  return s;
+}
+constexpr ParamSpec Required(ParamSpec s) {
+  s.required = true;
+  return s;
+}
+
+// sigma(z) and sigma(-z) = 1 - sigma(z) without cancellation:
+// e = exp(-|z|) <= 1, a = 1/(1+e); z >= 0: (a, e*a), z < 0: (e*a, a).
+template <class D, class V>
+HWY_INLINE void SigmoidPair(D d, V z, V* s, V* s_neg) {
+  const V one = hn::Set(d, 1.0);
+  const V e = vm::Exp(d, hn::Neg(hn::Abs(z)));
+  const V a = hn::Div(one, hn::Add(one, e));
+  const V ea = hn::Mul(e, a);
+  const auto pos = hn::Ge(z, hn::Zero(d));
+  *s = hn::IfThenElse(pos, a, ea);
+  *s_neg = hn::IfThenElse(pos, ea, a);
+}
+template <class D, class V>
+HWY_INLINE V Sigmoid(D d, V z) {
+  V s, sn;
+  SigmoidPair(d, z, &s, &sn);
+  return s;
+}
+// a*b - p exactly, for p = fl(a*b) and |a|, |b| < 2^996: one fused
+// multiply-add where the target has FMA (AVX2, AVX3); Dekker's product with
+// Veltkamp's 2^27 + 1 splitting where it does not (SSE4, EMU128), since an
+// unfused MulSub would return 0.
+template <class D, class V>
+HWY_INLINE V ProductError(D d, V a, V b, V p) {
+#if HWY_NATIVE_FMA
+  (void)d;
+  return hn::MulSub(a, b, p);
+#else
+  const V split = hn::Set(d, 134217729.0);
+  const V ta = hn::Mul(a, split), tb = hn::Mul(b, split);
+  const V ah = hn::Sub(ta, hn::Sub(ta, a)), bh = hn::Sub(tb, hn::Sub(tb, b));
+  const V al = hn::Sub(a, ah), bl = hn::Sub(b, bh);
+  const V e = hn::Add(hn::Add(hn::Sub(hn::Mul(ah, bh), p), hn::Mul(ah, bl)), hn::Mul(al, bh));
+  return hn::Add(e, hn::Mul(al, bl));
+#endif
+}
+
+// x * exp(x) for x <= 0 without losing digits when exp(x) is subnormal but
+// the product is not (or is, less so): exp(x/2) is normal down to x = -1416,
+// and (x * exp(x/2)) * exp(x/2) rounds into the subnormal range only once.
+template <class D, class V>
+HWY_INLINE V TimesExpTail(D d, V x, V e_half) {
+  (void)d;
+  return hn::Mul(hn::Mul(x, e_half), e_half);
+}
+}  // namespace tbl
+
+// f(+-inf) and f'(+-inf): the entry's own limits where Math gives inf*0.
+template <class A>
+double LimitFwd(double x, const double* p) {
+  if constexpr (requires { A::LimitFwd(x, p); }) return A::LimitFwd(x, p);
+  else return A::template Math<double>(x, p);
+}
+template <class A>
+double LimitDeriv(double x, const double* p) {
+  if constexpr (requires { A::LimitDeriv(x, p); }) return A::LimitDeriv(x, p);
+  else return A::template MathDeriv<double>(x, p);
+}
+
+// ---- identity ----------------------------------------------------------------
+// f(x) = x;  f'(x) = 1.
+struct Identity {
+  static constexpr Spec kSpec{
+      .name = "identity", .aliases = {"linear"}, .torch = "torch.nn.Identity",
+      .formula = "x", .derivative = "1", .kinks = "none",
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, inf)",
+      .props = kMonotonic | kZeroCentred | kSmooth,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 0, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0, .ulp_bwd_f64 = 0}};
+  static constexpr bool kNative = true;
+  template <class T> static T Math(T x, const double*) { return x; }
+  template <class T> static T MathDeriv(T, const double*) { return T(1); }
+  template <class Out, class D, class V> static V Fwd(D, V x, const double*) { return x; }
+  template <class Out, class D, class V> static V Deriv(D d, V, const double*) { return hn::Set(d, 1); }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- step (Heaviside) -----------------------------------------------------------
+// f(x) = 1 if x > 0 else 0;  f'(x) = 0 (the jump at 0 has no usable gradient:
+// the reason the perceptron's step gave way to sigmoid).
+struct Step {
+  static constexpr Spec kSpec{
+      .name = "step", .aliases = {"heaviside", "binary_step"}, .torch = "torch.heaviside(x, 0)",
+      .formula = "1 if x > 0 else 0", .derivative = "0",
+      .kinks = "f jumps at 0: f(0) = 0, f'(x) = 0 everywhere (no gradient flows)",
+      .range_min = 0, .range_max = 1, .range_text = "{0, 1}",
+      .props = kMonotonic | kBoundedBelow | kBoundedAbove,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 0, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0, .ulp_bwd_f64 = 0}};
+  static constexpr bool kNative = true;
+  template <class T> static T Math(T x, const double*) { return x > T(0) ? T(1) : T(0); }
+  template <class T> static T MathDeriv(T, const double*) { return T(0); }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    return hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V, const double*) { return hn::Zero(d); }
+  static std::vector<double> Kinks(const double*) { return {0.0}; }
+};
+
+// ---- sigmoid ----------------------------------------------------------------------
+// f(x) = 1/(1+e^-x);  f'(x) = f(1-f) = e/(1+e)^2 with e = e^-|x| (symmetric;
+// s(1-s) would cancel for x >> 0 and lose every digit, as PyTorch's does).
+struct Sigmoid {
+  static constexpr Spec kSpec{
+      .name = "sigmoid", .aliases = {"logistic"}, .torch = "torch.nn.Sigmoid",
+      .formula = "1 / (1 + exp(-x))", .derivative = "sigmoid(x) * (1 - sigmoid(x))", .kinks = "none",
+      .range_min = 0, .range_max = 1, .range_text = "(0, 1)",
+      .props = kMonotonic | kSmooth | kBoundedBelow | kBoundedAbove,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::exp;
+    return T(1) / (T(1) + exp(-x));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::abs;
+    using std::exp;
+    const T e = exp(-abs(x));  // sigma' is even; exp(-|x|) never overflows
+    return e / ((T(1) + e) * (T(1) + e));
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) { return tbl::Sigmoid(d, x); }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const V e = vm::Exp(d, hn::Neg(hn::Abs(x)));
+    const V q = hn::Add(hn::Set(d, 1.0), e);
+    return hn::Div(e, hn::Mul(q, q));
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- tanh -----------------------------------------------------------------------------
+// f(x) = tanh x;  f'(x) = 1 - tanh^2 x = 4e/(1+e)^2 with e = e^-2|x| (again no
+// cancellation in the tails).
+struct Tanh {
+  static constexpr Spec kSpec{
+      .name = "tanh", .aliases = {}, .torch = "torch.nn.Tanh",
+      .formula = "tanh(x)", .derivative = "1 - tanh(x)^2", .kinks = "none",
+      .range_min = -1, .range_max = 1, .range_text = "(-1, 1)",
+      .props = kMonotonic | kZeroCentred | kSmooth | kBoundedBelow | kBoundedAbove,
+      .deriv_from_output = true,
+      .budget = {.lo = -20, .hi = 20}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::tanh;
+    return tanh(x);
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::abs;
+    using std::exp;
+    const T e = exp(-T(2) * abs(x));  // 1 - tanh^2 = sech^2 = 4e/(1+e)^2
+    return T(4) * e / ((T(1) + e) * (T(1) + e));
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) { return vm::Tanh(d, x); }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const V ax = hn::Abs(x);
+    const V e = vm::Exp(d, hn::Neg(hn::Add(ax, ax)));
+    const V q = hn::Add(hn::Set(d, 1.0), e);
+    return hn::Div(hn::Mul(hn::Set(d, 4.0), e), hn::Mul(q, q));
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- relu ---------------------------------------------------------------------------------
+// f(x) = max(0, x);  f'(x) = 1 if x > 0 else 0 (relu'(0) = 0, as PyTorch).
+struct Relu {
+  static constexpr Spec kSpec{
+      .name = "relu", .aliases = {}, .torch = "torch.nn.ReLU",
+      .formula = "max(0, x)", .derivative = "1 if x > 0 else 0", .kinks = "f'(0) = 0",
+      .range_min = 0, .range_max = tbl::kInf, .range_text = "[0, inf)",
+      .props = kMonotonic | kBoundedBelow,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 0, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0, .ulp_bwd_f64 = 0}};
+  static constexpr bool kNative = true;
+  template <class T> static T Math(T x, const double*) { return x > T(0) ? x : T(0); }
+  template <class T> static T MathDeriv(T x, const double*) { return x > T(0) ? T(1) : T(0); }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    return hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), x);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    return hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1));
+  }
+  static std::vector<double> Kinks(const double*) { return {0.0}; }
+};
+
+// ---- relu6 ----------------------------------------------------------------------------------
+// f(x) = min(max(0, x), 6);  f'(x) = 1 on (0, 6), 0 elsewhere (0 at both kinks).
+struct Relu6 {
+  static constexpr Spec kSpec{
+      .name = "relu6", .aliases = {}, .torch = "torch.nn.ReLU6",
+      .formula = "min(max(0, x), 6)", .derivative = "1 if 0 < x < 6 else 0",
+      .kinks = "f'(0) = 0, f'(6) = 0",
+      .range_min = 0, .range_max = 6, .range_text = "[0, 6]",
+      .props = kMonotonic | kBoundedBelow | kBoundedAbove,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 0, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0, .ulp_bwd_f64 = 0}};
+  static constexpr bool kNative = true;
+  template <class T> static T Math(T x, const double*) {
+    return x > T(0) ? (x < T(6) ? x : T(6)) : T(0);
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    return (x > T(0) && x < T(6)) ? T(1) : T(0);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    return hn::Min(hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), x), hn::Set(d, 6));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const auto inside = hn::And(hn::Gt(x, hn::Zero(d)), hn::Lt(x, hn::Set(d, 6)));
+    return hn::IfThenElseZero(inside, hn::Set(d, 1));
+  }
+  static std::vector<double> Kinks(const double*) { return {0.0, 6.0}; }
+};
+
+// ---- leaky_relu -------------------------------------------------------------------------------
+// f(x) = x if x > 0 else a*x;  f'(x) = 1 if x > 0 else a (f'(0) = a, as PyTorch).
+struct LeakyRelu {
+  static constexpr Spec kSpec{
+      .name = "leaky_relu", .aliases = {"leakyrelu", "lrelu"}, .torch = "torch.nn.LeakyReLU",
+      .formula = "x if x > 0 else negative_slope * x",
+      .derivative = "1 if x > 0 else negative_slope", .kinks = "f'(0) = negative_slope",
+      .params = {tbl::Param("negative_slope", 0.01, -tbl::kAny, tbl::kAny, "slope for x <= 0")},
+      .num_params = 1,
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, inf)",
+      .props = kMonotonic,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 0.5, .ulp_bwd_f64 = 0.5}};
+  static constexpr bool kNative = false;  // slope * x rounded once from float64
+  template <class T> static T Math(T x, const double* p) { return x > T(0) ? x : T(p[0]) * x; }
+  template <class T> static T MathDeriv(T x, const double* p) { return x > T(0) ? T(1) : T(p[0]); }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, hn::Mul(x, hn::Set(d, p[0])));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, p[0]));
+  }
+  static std::vector<double> Kinks(const double*) { return {0.0}; }
+};
+
+// ---- prelu --------------------------------------------------------------------------------------
+// f(x) = x if x > 0 else w*x with a learned w (init 0.25); df/dw = 0 if x > 0
+// else x. One shared weight here; one per channel: actlab::prelu_forward.
+struct Prelu {
+  static constexpr Spec kSpec{
+      .name = "prelu", .aliases = {}, .torch = "torch.nn.PReLU",
+      .formula = "x if x > 0 else weight * x", .derivative = "1 if x > 0 else weight",
+      .kinks = "f'(0) = weight; d/dweight = x if x <= 0 else 0",
+      .params = {tbl::Learnable(tbl::Param("weight", 0.25, -tbl::kAny, tbl::kAny,
+                                           "learned slope for x <= 0 (init 0.25)"))},
+      .num_params = 1,
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, inf)",
+      .props = kMonotonic,
+      .deriv_from_output = false,
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 0.5, .ulp_bwd_f64 = 0.5}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double* p) { return LeakyRelu::Math(x, p); }
+  template <class T> static T MathDeriv(T x, const double* p) { return LeakyRelu::MathDeriv(x, p); }
+  template <class T> static T DParam(T x, const double*, int) { return x > T(0) ? T(0) : x; }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    return LeakyRelu::Fwd<Out>(d, x, p);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    return LeakyRelu::Deriv<Out>(d, x, p);
+  }
+  static std::vector<double> Kinks(const double*) { return {0.0}; }
+};
+
+// ---- rrelu ----------------------------------------------------------------------------------------
+// Randomized leaky ReLU. Training: slope ~ U(lower, upper) per element
+// (actlab::rrelu_forward_train). Evaluation (this entry): the fixed slope
+// (lower + upper) / 2, so f is leaky_relu with that slope.
+struct Rrelu {
+  static constexpr Spec kSpec{
+      .name = "rrelu", .aliases = {}, .torch = "torch.nn.RReLU (eval mode)",
+      .formula = "x if x > 0 else (lower + upper) / 2 * x  (training: random slope in [lower, upper])",
+      .derivative = "1 if x > 0 else (lower + upper) / 2",
+      .kinks = "f'(0) = (lower + upper) / 2",
+      .params = {tbl::Param("lower", 1.0 / 8, -tbl::kAny, tbl::kAny, "lower bound of the random slope"),
+                 tbl::Param("upper", 1.0 / 3, -tbl::kAny, tbl::kAny, "upper bound of the random slope")},
+      .num_params = 2,
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, inf)",
+      .props = kMonotonic,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 1, .ulp_bwd_f32 = 1, .ulp_fwd_f64 = 1, .ulp_bwd_f64 = 1},
+      .validate = [](const double* p) -> const char* {
+        return p[0] <= p[1] ? nullptr : "lower must be <= upper";
+      }};
+  static constexpr bool kNative = false;
+  static double Slope(const double* p) { return (p[0] + p[1]) / 2; }
+  template <class T> static T Math(T x, const double* p) {
+    return x > T(0) ? x : (T(p[0]) + T(p[1])) / T(2) * x;
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    return x > T(0) ? T(1) : (T(p[0]) + T(p[1])) / T(2);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, hn::Mul(x, hn::Set(d, Slope(p))));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, Slope(p)));
+  }
+  static std::vector<double> Kinks(const double*) { return {0.0}; }
+};
+
+// ---- threshold ------------------------------------------------------------------------------------
+// f(x) = x if x > threshold else value;  f'(x) = 1 if x > threshold else 0.
+struct Threshold {
+  static constexpr Spec kSpec{
+      .name = "threshold", .aliases = {}, .torch = "torch.nn.Threshold(threshold, value)",
+      .formula = "x if x > threshold else value", .derivative = "1 if x > threshold else 0",
+      .kinks = "f jumps at threshold unless value = threshold; f'(threshold) = 0",
+      .params = {tbl::Required(tbl::Param("threshold", 0, -tbl::kAny, tbl::kAny, "cut-off (required, as in PyTorch)")),
+                 tbl::Required(tbl::Param("value", 0, -tbl::kAny, tbl::kAny, "replacement value (required)"))},
+      .num_params = 2,
+      // Properties and range for threshold = value = 0 (where it is relu).
+      .range_min = 0, .range_max = tbl::kInf, .range_text = "{value} U (threshold, inf)",
+      .props = kMonotonic | kBoundedBelow,
+      .deriv_from_output = false,
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0, .ulp_bwd_f64 = 0}};
+  static constexpr bool kNative = false;  // compare with the float64 threshold
+  template <class T> static T Math(T x, const double* p) { return x > T(p[0]) ? x : T(p[1]); }
+  template <class T> static T MathDeriv(T x, const double* p) { return x > T(p[0]) ? T(1) : T(0); }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Gt(x, hn::Set(d, p[0])), x, hn::Set(d, p[1]));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Gt(x, hn::Set(d, p[0])), hn::Set(d, 1));
+  }
+  static std::vector<double> Kinks(const double* p) { return {p[0]}; }
+};
+
+// ---- elu ----------------------------------------------------------------------------------------------
+// f(x) = x if x > 0 else alpha*(e^x - 1);  f'(x) = 1 if x > 0 else alpha*e^x
+// (f'(0) = alpha: PyTorch takes the x <= 0 branch). expm1 keeps f(-1e-30)
+// exact, where e^x - 1 would give 0.
+struct Elu {
+  static constexpr Spec kSpec{
+      .name = "elu", .aliases = {}, .torch = "torch.nn.ELU",
+      .formula = "x if x > 0 else alpha * (exp(x) - 1)", .derivative = "1 if x > 0 else alpha * exp(x)",
+      .kinks = "f'(0) = alpha (continuous only for alpha = 1)",
+      .params = {tbl::Param("alpha", 1.0, 0, tbl::kAny, "saturation value -alpha for x -> -inf")},
+      .num_params = 1,
+      .range_min = -1, .range_max = tbl::kInf, .range_text = "(-alpha, inf)",
+      .props = kMonotonic | kSmooth | kBoundedBelow,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 10}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double* p) {
+    using std::expm1;
+    return x > T(0) ? x : T(p[0]) * expm1(x);
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    using std::exp;
+    return x > T(0) ? T(1) : T(p[0]) * exp(x);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    const V neg = hn::Mul(hn::Set(d, p[0]), vm::Expm1(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    const V neg = hn::Mul(hn::Set(d, p[0]), vm::Exp(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), neg);
+  }
+  static std::vector<double> Kinks(const double*) { return {0.0}; }
+};
+
+// ---- selu ----------------------------------------------------------------------------------------------
+// f(x) = scale*(x if x > 0 else alpha*(e^x - 1)) with the self-normalizing
+// constants of Klambauer et al. 2017 (to full double precision).
+struct Selu {
+  static constexpr double kAlpha = 1.6732632423543772848170429916717;
+  static constexpr double kScale = 1.0507009873554804934193349852946;
+  static constexpr Spec kSpec{
+      .name = "selu", .aliases = {}, .torch = "torch.nn.SELU",
+      .formula = "scale * (x if x > 0 else alpha * (exp(x) - 1)), alpha = 1.6732632423543772848, "
+                 "scale = 1.0507009873554804934",
+      .derivative = "scale if x > 0 else scale * alpha * exp(x)",
+      .kinks = "f'(0) = scale * alpha = 1.7581 (PyTorch takes the x <= 0 branch)",
+      .range_min = -1.7580993408473766, .range_max = tbl::kInf, .range_text = "(-scale*alpha, inf) = (-1.7581, inf)",
+      // E[selu(z)] = 0 and Var = 1 for z ~ N(0, 1): the point of the constants.
+      .props = kMonotonic | kZeroCentred | kBoundedBelow,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 10}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::expm1;
+    return T(kScale) * (x > T(0) ? x : T(kAlpha) * expm1(x));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::exp;
+    return x > T(0) ? T(kScale) : T(kScale) * T(kAlpha) * exp(x);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    const V neg = hn::Mul(hn::Set(d, kScale * kAlpha), vm::Expm1(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Mul(x, hn::Set(d, kScale)), neg);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const V neg = hn::Mul(hn::Set(d, kScale * kAlpha), vm::Exp(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, kScale), neg);
+  }
+  static std::vector<double> Kinks(const double*) { return {0.0}; }
+};
+
+// ---- celu ----------------------------------------------------------------------------------------------
+// f(x) = max(0,x) + min(0, alpha*(e^(x/alpha) - 1));  f'(x) = 1 if x > 0 else
+// e^(x/alpha). x/alpha is rounded, and e^q amplifies an error dq into a
+// relative error dq (700 ULP at q = -700), so q is carried as q + lo with
+// lo = fma(-q, alpha, x)/alpha and e^(q+lo) = e^q (1 + lo).
+struct Celu {
+  static constexpr Spec kSpec{
+      .name = "celu", .aliases = {}, .torch = "torch.nn.CELU",
+      .formula = "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
+      .derivative = "1 if x > 0 else exp(x / alpha)", .kinks = "f'(0) = 1 (C1 for every alpha)",
+      .params = {tbl::Param("alpha", 1.0, 0, tbl::kAny, "saturation value -alpha", true)},
+      .num_params = 1,
+      .range_min = -1, .range_max = tbl::kInf, .range_text = "(-alpha, inf)",
+      .props = kMonotonic | kSmooth | kBoundedBelow,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 10}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double* p) {
+    using std::expm1;
+    return x > T(0) ? x : T(p[0]) * expm1(x / T(p[0]));
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    using std::exp;
+    return x > T(0) ? T(1) : exp(x / T(p[0]));
+  }
+  template <class D, class V> static V Quotient(D d, V x, const double* p, V* lo) {
+    const V alpha = hn::Set(d, p[0]);
+    const V q = hn::Div(x, alpha);
+    // x - q*alpha = (x - p) - (q*alpha - p), p = fl(q*alpha): both exact.
+    const V p_ = hn::Mul(q, alpha);
+    *lo = hn::Div(hn::Sub(hn::Sub(x, p_), tbl::ProductError(d, q, alpha, p_)), alpha);
+    return q;
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    V lo;
+    const V q = Quotient(d, hn::Min(x, hn::Zero(d)), p, &lo);
+    const V em = vm::Expm1(d, q);
+    // expm1(q + lo) = expm1(q) + lo * e^q
+    const V neg = hn::Mul(hn::Set(d, p[0]), hn::MulAdd(lo, hn::Add(em, hn::Set(d, 1)), em));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    V lo;
+    const V q = Quotient(d, hn::Min(x, hn::Zero(d)), p, &lo);
+    const V e = vm::Exp(d, q);
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::MulAdd(e, lo, e));
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- gelu (exact, erf form) ---------------------------------------------------------------------------
+// f(x) = x*Phi(x), Phi(x) = erfc(-x/sqrt2)/2;  f'(x) = Phi(x) + x*phi(x),
+// phi(x) = e^(-x^2/2)/sqrt(2 pi).
+// Accuracy: erfc(z) has condition number ~2z^2, so the rounding of
+// z = -x/sqrt2 alone would cost 2z^2/2 ULP (900 ULP at x = -30 in float64).
+// We carry z = zh + zl (double-double: fma error of x*c plus x*c_lo, with
+// c = 1/sqrt2 split in two doubles) and correct erfc(zh + zl) ~ erfc(zh) -
+// zl*(2/sqrt(pi)) e^(-zh^2), where (2/sqrt pi) e^(-z^2)/erfc(z) (the Mills
+// ratio) lies between z + sqrt(z^2 + 4/pi) and z + sqrt(z^2 + 2); the lower
+// bound is used (its few-% error matters only in a correction ~1e-13).
+// phi(x) needs x^2 exactly: x^2 = h + l (fma), e^(-h/2 - l/2) = e^(-h/2)(1 - l/2).
+// For float32 results none of this is needed (double lanes have 2^29 spare).
+struct Gelu {
+  static constexpr double kInvSqrt2 = 0.7071067811865476;
+  static constexpr double kInvSqrt2Lo = -4.8336466567264565e-17;
+  static constexpr double kInvSqrt2Pi = 0.3989422804014327;
+  static constexpr Spec kSpec{
+      .name = "gelu", .aliases = {"gelu_erf"}, .torch = "torch.nn.GELU(approximate='none')",
+      .formula = "x * Phi(x) = x/2 * (1 + erf(x / sqrt(2)))",
+      .derivative = "Phi(x) + x * exp(-x^2/2) / sqrt(2 pi)", .kinks = "none",
+      .range_min = -0.16998, .range_max = tbl::kInf, .range_text = "[-0.17, inf)",
+      .props = kSmooth | kBoundedBelow,
+      .deriv_from_output = false,
+      .budget = {.lo = -12, .hi = 12}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::erfc;
+    using std::sqrt;
+    return x * erfc(-x / sqrt(T(2))) / T(2);
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::erfc;
+    using std::exp;
+    using std::sqrt;
+    return erfc(-x / sqrt(T(2))) / T(2) + x * exp(-x * x / T(2)) / sqrt(T(2) * T(3.14159265358979323846264338327950288L));
+  }
+  static double LimitFwd(double x, const double*) { return x > 0 ? x : -0.0; }
+  static double LimitDeriv(double x, const double*) { return x > 0 ? 1 : 0; }
+
+  // Phi(x) to full double precision.
+  template <class Out, class D, class V> static V Phi(D d, V x) {
+    const V c = hn::Set(d, kInvSqrt2);
+    const V p = hn::Mul(x, c);
+    const V zh = hn::Neg(p);
+    const V erfc_zh = vm::Erfc(d, zh);
+    const V half = hn::Set(d, 0.5);
+    if constexpr (sizeof(Out) == 4) {
+      return hn::Mul(half, erfc_zh);
+    } else {
+      // zl = -(x*c - p) - x*c_lo; |x| <= 40 suffices (erfc(28.3) underflows).
+      const V xc = hn::Min(hn::Max(x, hn::Set(d, -40.0)), hn::Set(d, 40.0));
+      const V pc = hn::Mul(xc, c);
+      const V zl = hn::Neg(hn::MulAdd(xc, hn::Set(d, kInvSqrt2Lo), tbl::ProductError(d, xc, c, pc)));
+      const V az = hn::Abs(zh);
+      const V mills = hn::Add(az, hn::Sqrt(hn::MulAdd(az, az, hn::Set(d, 4.0 / 3.14159265358979323846))));
+      // For zh < 0 (x > 0) erfc is near 2 and the correction is negligible.
+      const V rel = hn::IfThenElseZero(hn::Gt(zh, hn::Zero(d)), hn::Mul(zl, mills));
+      return hn::Mul(half, hn::NegMulAdd(erfc_zh, rel, erfc_zh));
+    }
+  }
+  // phi(x) = e^(-x^2/2)/sqrt(2 pi) with x^2 split exactly; |x| is clamped to
+  // 40 (phi(40) < 1e-347 underflows to 0 anyway) so x^2 stays finite.
+  template <class Out, class D, class V> static V SmallPhi(D d, V x) {
+    const V xc = hn::Min(hn::Abs(x), hn::Set(d, 40.0));
+    const V h = hn::Mul(xc, xc);
+    const V half = hn::Set(d, 0.5);
+    const V e = vm::Exp(d, hn::Neg(hn::Mul(h, half)));
+    if constexpr (sizeof(Out) == 4) {
+      return hn::Mul(e, hn::Set(d, kInvSqrt2Pi));
+    } else {
+      const V l = tbl::ProductError(d, xc, xc, h);
+      return hn::Mul(hn::NegMulAdd(hn::Mul(e, half), l, e), hn::Set(d, kInvSqrt2Pi));
+    }
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    return hn::Mul(x, Phi<Out>(d, x));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    return hn::MulAdd(x, SmallPhi<Out>(d, x), Phi<Out>(d, x));
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- gelu_tanh -------------------------------------------------------------------------------------------
+// f(x) = x/2 (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3). Written as
+// f = x*sigma(2u) since 1 + tanh u = 2 sigma(2u): no cancellation as u -> -inf.
+// f'(x) = sigma(2u) (1 + 2x u' sigma(-2u)), u' = sqrt(2/pi)(1 + 3*0.044715 x^2).
+// x is clamped to [-50, 50] inside (x^3 would overflow; at |x| = 50, 2u is
+// ~9000 and sigma(-2u) is 0 in double), so f(+big) = x, f(-big) = -0.
+struct GeluTanh {
+  static constexpr double kK = 0.7978845608028654;  // sqrt(2/pi)
+  static constexpr double kC = 0.044715;
+  static constexpr Spec kSpec{
+      .name = "gelu_tanh", .aliases = {"gelu_approx"}, .torch = "torch.nn.GELU(approximate='tanh')",
+      .formula = "x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
+      .derivative = "s + 2 x s (1 - s) sqrt(2/pi) (1 + 0.134145 x^2), s = sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))",
+      .kinks = "none",
+      .range_min = -0.17005, .range_max = tbl::kInf, .range_text = "[-0.17, inf)",
+      .props = kSmooth | kBoundedBelow,
+      .deriv_from_output = false,
+      .budget = {.lo = -12, .hi = 12}};
+  static constexpr bool kNative = false;
+  template <class T> static T U(T x) { return T(kK) * (x + T(kC) * x * x * x); }
+  // (1 + tanh u)/2 = sigma(2u) and (1 - tanh^2 u)/4 = sigma(2u) sigma(-2u):
+  // the same function without the cancellation that would need thousands of
+  // bits of working precision in the tails.
+  template <class T> static T Math(T x, const double*) {
+    using std::exp;
+    return x / (T(1) + exp(T(-2) * U(x)));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::exp;
+    const T s = T(1) / (T(1) + exp(T(-2) * U(x)));
+    const T sn = T(1) / (T(1) + exp(T(2) * U(x)));
+    return s + T(2) * x * s * sn * T(kK) * (T(1) + T(3) * T(kC) * x * x);
+  }
+  static double LimitFwd(double x, const double*) { return x > 0 ? x : -0.0; }
+  static double LimitDeriv(double x, const double*) { return x > 0 ? 1 : 0; }
+  template <class D, class V> static V TwoU(D d, V xc) {
+    const V x2 = hn::Mul(xc, xc);
+    return hn::Mul(hn::Mul(hn::Set(d, 2 * kK), xc), hn::MulAdd(hn::Set(d, kC), x2, hn::Set(d, 1)));
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -50)), hn::Set(d, 50));
+    return hn::Mul(x, tbl::Sigmoid(d, TwoU(d, xc)));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -50)), hn::Set(d, 50));
+    V s, sn;
+    tbl::SigmoidPair(d, TwoU(d, xc), &s, &sn);
+    const V du = hn::Mul(hn::Set(d, 2 * kK), hn::MulAdd(hn::Set(d, 3 * kC), hn::Mul(xc, xc), hn::Set(d, 1)));
+    return hn::Mul(s, hn::MulAdd(hn::Mul(xc, du), sn, hn::Set(d, 1)));
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- silu / swish ------------------------------------------------------------------------------------------
+// f(x) = x*sigma(beta x);  f'(x) = sigma(bx) (1 + bx sigma(-bx));
+// df/dbeta = x^2 sigma(bx) sigma(-bx). beta = 1 is PyTorch's SiLU; a learnable
+// beta is Swish (Ramachandran et al. 2017).
+struct Silu {
+  static constexpr Spec kSpec{
+      .name = "silu", .aliases = {"swish"}, .torch = "torch.nn.SiLU (beta = 1)",
+      .formula = "x * sigmoid(beta * x)",
+      .derivative = "s * (1 + beta x (1 - s)), s = sigmoid(beta * x)", .kinks = "none",
+      .params = {tbl::Learnable(tbl::Param("beta", 1.0, -tbl::kAny, tbl::kAny, "slope inside the sigmoid (learnable Swish-beta)"))},
+      .num_params = 1,
+      .range_min = -0.27847, .range_max = tbl::kInf, .range_text = "[-0.2785, inf)",
+      .props = kSmooth | kBoundedBelow,
+      .deriv_from_output = false,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double* p) {
+    using std::exp;
+    return x / (T(1) + exp(-T(p[0]) * x));
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    using std::exp;
+    const T s = T(1) / (T(1) + exp(-T(p[0]) * x));
+    return s * (T(1) + T(p[0]) * x * (T(1) - s));
+  }
+  template <class T> static T DParam(T x, const double* p, int) {
+    using std::exp;
+    const T s = T(1) / (T(1) + exp(-T(p[0]) * x));
+    return x * x * s * (T(1) - s);
+  }
+  static double LimitFwd(double x, const double* p) { return x * p[0] > 0 ? x : (x > 0 ? 0.0 : -0.0); }
+  static double LimitDeriv(double x, const double* p) { return x * p[0] > 0 ? 1 : 0; }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    const V z = hn::Mul(hn::Set(d, p[0]), x);
+    V s, sn;
+    tbl::SigmoidPair(d, z, &s, &sn);
+    return hn::Mul(x, s);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    const V z = hn::Mul(hn::Set(d, p[0]), x);
+    V s, sn;
+    tbl::SigmoidPair(d, z, &s, &sn);
+    return hn::Mul(s, hn::MulAdd(z, sn, hn::Set(d, 1)));
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- mish ----------------------------------------------------------------------------------------------------
+// f(x) = x tanh(softplus x). With e = e^x and n = e(e+2):
+// tanh(log(1+e)) = ((1+e)^2 - 1)/((1+e)^2 + 1) = n/(n+2), so f = x n/(n+2)
+// (no log, no tanh, no cancellation). f'(x) = n/(n+2) + 4 x e (1+e)/(n+2)^2.
+// For x > 40, n/(n+2) = 1 - 2e^-80 rounds to 1 in double: f = x, f' = 1.
+struct Mish {
+  static constexpr Spec kSpec{
+      .name = "mish", .aliases = {}, .torch = "torch.nn.Mish",
+      .formula = "x * tanh(softplus(x))",
+      .derivative = "tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2), sp = log(1 + exp(x))",
+      .kinks = "none",
+      .range_min = -0.30885, .range_max = tbl::kInf, .range_text = "[-0.3088, inf)",
+      .props = kSmooth | kBoundedBelow,
+      .deriv_from_output = false,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::exp;
+    using std::log1p;
+    using std::tanh;
+    return x * tanh(log1p(exp(x)));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::exp;
+    using std::log1p;
+    using std::tanh;
+    const T t = tanh(log1p(exp(x)));
+    const T s = T(1) / (T(1) + exp(-x));
+    return t + x * s * (T(1) - t * t);
+  }
+  static double LimitFwd(double x, const double*) { return x > 0 ? x : -0.0; }
+  static double LimitDeriv(double x, const double*) { return x > 0 ? 1 : 0; }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    const V xc = hn::Min(x, hn::Set(d, 40));
+    const V e_half = vm::Exp(d, hn::Mul(xc, hn::Set(d, 0.5)));
+    const V e = hn::Mul(e_half, e_half);
+    const V two = hn::Set(d, 2);
+    const V n = hn::Mul(e, hn::Add(e, two));
+    // x*n/(n+2) = x*e*(e+2)/(n+2); x*e via the subnormal-safe product.
+    const V r = hn::Div(hn::Mul(tbl::TimesExpTail(d, xc, e_half), hn::Add(e, two)), hn::Add(n, two));
+    return hn::IfThenElse(hn::Gt(x, hn::Set(d, 40)), x, r);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const V xc = hn::Min(x, hn::Set(d, 40));
+    const V e_half = vm::Exp(d, hn::Mul(xc, hn::Set(d, 0.5)));
+    const V e = hn::Mul(e_half, e_half);
+    const V one = hn::Set(d, 1), two = hn::Set(d, 2);
+    const V n = hn::Mul(e, hn::Add(e, two));
+    const V q = hn::Add(n, two);
+    const V t = hn::Div(n, q);
+    const V xe = tbl::TimesExpTail(d, xc, e_half);
+    const V r = hn::Add(t, hn::Div(hn::Mul(hn::Mul(hn::Set(d, 4), xe), hn::Add(one, e)), hn::Mul(q, q)));
+    return hn::IfThenElse(hn::Gt(x, hn::Set(d, 40)), one, r);
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- softplus ---------------------------------------------------------------------------------------------------
+// f(x) = log(1 + e^(beta x))/beta, and x where beta x > threshold (PyTorch's
+// definition: the switch is part of the function, a jump of ~2e-9 at the
+// default threshold 20). log(1+e^z) = max(z,0) + log1p(e^-|z|) never
+// overflows. f'(x) = sigma(beta x), 1 above the threshold.
+struct Softplus {
+  static constexpr Spec kSpec{
+      .name = "softplus", .aliases = {}, .torch = "torch.nn.Softplus",
+      .formula = "log(1 + exp(beta x)) / beta, or x where beta x > threshold",
+      .derivative = "sigmoid(beta x), or 1 where beta x > threshold",
+      .kinks = "f jumps by log1p(exp(-threshold))/beta at x = threshold/beta (PyTorch's linear switch)",
+      .params = {tbl::Param("beta", 1.0, 0, tbl::kAny, "sharpness", true),
+                 tbl::Param("threshold", 20.0, 0, tbl::kAny, "beta*x above which f(x) = x", true)},
+      .num_params = 2,
+      .range_min = 0, .range_max = tbl::kInf, .range_text = "(0, inf)",
+      .props = kMonotonic | kSmooth | kBoundedBelow,
+      .deriv_from_output = false,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double* p) {
+    using std::exp;
+    using std::log1p;
+    const T z = T(p[0]) * x;
+    return z > T(p[1]) ? x : log1p(exp(z)) / T(p[0]);
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    using std::exp;
+    const T z = T(p[0]) * x;
+    return z > T(p[1]) ? T(1) : T(1) / (T(1) + exp(-z));
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    const V beta = hn::Set(d, p[0]);
+    const V z = hn::Mul(beta, x);
+    const V sp = hn::Add(hn::Max(z, hn::Zero(d)), vm::Log1p(d, vm::Exp(d, hn::Neg(hn::Abs(z)))));
+    return hn::IfThenElse(hn::Gt(z, hn::Set(d, p[1])), x, hn::Div(sp, beta));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    const V z = hn::Mul(hn::Set(d, p[0]), x);
+    return hn::IfThenElse(hn::Gt(z, hn::Set(d, p[1])), hn::Set(d, 1), tbl::Sigmoid(d, z));
+  }
+  static std::vector<double> Kinks(const double* p) { return {p[1] / p[0]}; }
+};
+
+// ---- softsign ----------------------------------------------------------------------------------------------------
+// f(x) = x/(1+|x|);  f'(x) = 1/(1+|x|)^2, computed as r*r with r = 1/(1+|x|)
+// so that f'(1e160) = 1e-320 (a subnormal) rather than 1/inf = 0.
+struct Softsign {
+  static constexpr Spec kSpec{
+      .name = "softsign", .aliases = {}, .torch = "torch.nn.Softsign",
+      .formula = "x / (1 + |x|)", .derivative = "1 / (1 + |x|)^2", .kinks = "none (f'' jumps at 0)",
+      .range_min = -1, .range_max = 1, .range_text = "(-1, 1)",
+      .props = kMonotonic | kZeroCentred | kSmooth | kBoundedBelow | kBoundedAbove,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::abs;
+    return x / (T(1) + abs(x));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::abs;
+    return T(1) / ((T(1) + abs(x)) * (T(1) + abs(x)));
+  }
+  static double LimitFwd(double x, const double*) { return x > 0 ? 1 : -1; }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    return hn::Div(x, hn::Add(hn::Set(d, 1), hn::Abs(x)));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const V r = hn::Div(hn::Set(d, 1), hn::Add(hn::Set(d, 1), hn::Abs(x)));
+    return hn::Mul(r, r);
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- hardsigmoid --------------------------------------------------------------------------------------------------
+// f(x) = relu6(x+3)/6 = 0 (x <= -3), 1 (x >= 3), (x+3)/6 between (PyTorch,
+// JAX, Keras 3; not Keras 2's 0.2x + 0.5). f'(x) = 1/6 on (-3, 3), else 0.
+struct Hardsigmoid {
+  static constexpr Spec kSpec{
+      .name = "hardsigmoid", .aliases = {"hard_sigmoid"}, .torch = "torch.nn.Hardsigmoid",
+      .formula = "relu6(x + 3) / 6", .derivative = "1/6 if -3 < x < 3 else 0",
+      .kinks = "f'(-3) = f'(3) = 0",
+      .range_min = 0, .range_max = 1, .range_text = "[0, 1]",
+      .props = kMonotonic | kBoundedBelow | kBoundedAbove,
+      .deriv_from_output = false,
+      .budget = {.ulp_fwd_f32 = 1.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 1.5, .ulp_bwd_f64 = 0.5}};
+  static constexpr bool kNative = true;
+  template <class T> static T Math(T x, const double*) {
+    return x <= T(-3) ? T(0) : (x >= T(3) ? T(1) : (x + T(3)) / T(6));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    return (x > T(-3) && x < T(3)) ? T(1) / T(6) : T(0);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    using T = hn::TFromD<D>;
+    const V r = hn::Mul(hn::Add(x, hn::Set(d, T(3))), hn::Set(d, T(1) / T(6)));
+    return hn::Min(hn::Max(r, hn::Zero(d)), hn::Set(d, T(1)));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    using T = hn::TFromD<D>;
+    const auto inside = hn::And(hn::Gt(x, hn::Set(d, T(-3))), hn::Lt(x, hn::Set(d, T(3))));
+    return hn::IfThenElseZero(inside, hn::Set(d, T(1) / T(6)));
+  }
+  static std::vector<double> Kinks(const double*) { return {-3.0, 3.0}; }
+};
+
+// ---- hardswish ------------------------------------------------------------------------------------------------------
+// f(x) = x relu6(x+3)/6: 0 (x <= -3), x (x >= 3), x(x+3)/6 between (no
+// overflow: f(3e38) = 3e38). PyTorch's derivative: 0 for x < -3,
+// (2x+3)/3 for -3 <= x <= 3 (so f'(-3) = -0.5 and f'(3) = 1.5, one-sided
+// values of the middle piece), 1 for x > 3. (2x+3)/3 is formed as
+// (x+x+3)/3, exact near its root -1.5 where PyTorch's x/3+0.5 cancels.
+struct Hardswish {
+  static constexpr Spec kSpec{
+      .name = "hardswish", .aliases = {"hard_swish", "hard_silu"}, .torch = "torch.nn.Hardswish",
+      .formula = "x * relu6(x + 3) / 6",
+      .derivative = "0 if x < -3, (2x + 3)/3 if -3 <= x <= 3, 1 if x > 3",
+      .kinks = "f'(-3) = -0.5 and f'(3) = 1.5 (PyTorch's values)",
+      .range_min = -0.375, .range_max = tbl::kInf, .range_text = "[-0.375, inf)",
+      .props = kBoundedBelow,
+      .deriv_from_output = false,
+      .budget = {.ulp_fwd_f32 = 2, .ulp_bwd_f32 = 1.5, .ulp_fwd_f64 = 2, .ulp_bwd_f64 = 1.5}};
+  static constexpr bool kNative = true;
+  template <class T> static T Math(T x, const double*) {
+    return x <= T(-3) ? T(0) : (x >= T(3) ? x : x * (x + T(3)) / T(6));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    return x < T(-3) ? T(0) : (x <= T(3) ? (T(2) * x + T(3)) / T(3) : T(1));
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    using T = hn::TFromD<D>;
+    const V three = hn::Set(d, T(3));
+    const V mid = hn::Mul(hn::Mul(x, hn::Add(x, three)), hn::Set(d, T(1) / T(6)));
+    const V r = hn::IfThenElse(hn::Ge(x, three), x, mid);
+    return hn::IfThenZeroElse(hn::Le(x, hn::Set(d, T(-3))), r);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    using T = hn::TFromD<D>;
+    const V three = hn::Set(d, T(3));
+    const V mid = hn::Div(hn::Add(hn::Add(x, x), three), three);
+    const V r = hn::IfThenElse(hn::Gt(x, three), hn::Set(d, T(1)), mid);
+    return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, T(-3))), r);
+  }
+  static std::vector<double> Kinks(const double*) { return {-3.0, 3.0}; }
+};
+
+// ---- hardtanh --------------------------------------------------------------------------------------------------------
+// f(x) = clamp(x, min_val, max_val);  f'(x) = 1 on (min_val, max_val), else 0.
+struct Hardtanh {
+  static constexpr Spec kSpec{
+      .name = "hardtanh", .aliases = {"hard_tanh"}, .torch = "torch.nn.Hardtanh",
+      .formula = "min(max(x, min_val), max_val)", .derivative = "1 if min_val < x < max_val else 0",
+      .kinks = "f'(min_val) = f'(max_val) = 0",
+      .params = {tbl::Param("min_val", -1.0, -tbl::kAny, tbl::kAny, "lower clamp (< max_val)"),
+                 tbl::Param("max_val", 1.0, -tbl::kAny, tbl::kAny, "upper clamp (> min_val)")},
+      .num_params = 2,
+      .range_min = -1, .range_max = 1, .range_text = "[min_val, max_val]",
+      .props = kMonotonic | kZeroCentred | kBoundedBelow | kBoundedAbove,
+      .deriv_from_output = false,
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0, .ulp_bwd_f64 = 0},
+      .validate = [](const double* p) -> const char* {
+        return p[0] < p[1] ? nullptr : "min_val must be < max_val";
+      }};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double* p) {
+    return x < T(p[0]) ? T(p[0]) : (x > T(p[1]) ? T(p[1]) : x);
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    return (x > T(p[0]) && x < T(p[1])) ? T(1) : T(0);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    return hn::Min(hn::Max(x, hn::Set(d, p[0])), hn::Set(d, p[1]));
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    const auto inside = hn::And(hn::Gt(x, hn::Set(d, p[0])), hn::Lt(x, hn::Set(d, p[1])));
+    return hn::IfThenElseZero(inside, hn::Set(d, 1));
+  }
+  static std::vector<double> Kinks(const double* p) { return {p[0], p[1]}; }
+};
+
+// ---- logsigmoid ------------------------------------------------------------------------------------------------------
+// f(x) = log sigma(x) = min(x,0) - log1p(e^-|x|);  f'(x) = sigma(-x).
+struct Logsigmoid {
+  static constexpr Spec kSpec{
+      .name = "logsigmoid", .aliases = {"log_sigmoid"}, .torch = "torch.nn.LogSigmoid",
+      .formula = "log(sigmoid(x)) = -softplus(-x)", .derivative = "sigmoid(-x) = 1 - sigmoid(x)",
+      .kinks = "none",
+      .range_min = -tbl::kInf, .range_max = 0, .range_text = "(-inf, 0)",
+      .props = kMonotonic | kSmooth | kBoundedAbove,
+      .deriv_from_output = false,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::exp;
+    using std::log1p;
+    return -log1p(exp(-x));
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::exp;
+    return T(1) / (T(1) + exp(x));
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    const V l = vm::Log1p(d, vm::Exp(d, hn::Neg(hn::Abs(x))));
+    return hn::Sub(hn::Min(x, hn::Zero(d)), l);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    return tbl::Sigmoid(d, hn::Neg(x));
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- tanhshrink ------------------------------------------------------------------------------------------------------
+// f(x) = x - tanh x;  f'(x) = tanh^2 x.
+// x - tanh x cancels for small |x| (x^3/3 at x -> 0; PyTorch returns 0 there).
+// Lambert's continued fraction tanh x = x/(1 + K), K = x^2/(3 + x^2/(5 + ...)),
+// gives x - tanh x = x K/(1 + K) with every term positive: no cancellation.
+// On |x| < 2, 14 levels are exact to double precision (the truncation error
+// falls like x^2n / ((2n+1)!!)^2). Beyond 2, x - tanh x loses < 1 bit.
+struct Tanhshrink {
+  static constexpr Spec kSpec{
+      .name = "tanhshrink", .aliases = {"tanh_shrink"}, .torch = "torch.nn.Tanhshrink",
+      .formula = "x - tanh(x)", .derivative = "tanh(x)^2", .kinks = "none",
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, inf)",
+      .props = kMonotonic | kZeroCentred | kSmooth,
+      .deriv_from_output = false,
+      .budget = {.lo = -20, .hi = 20}};
+  static constexpr bool kNative = false;
+  template <class T> static T Math(T x, const double*) {
+    using std::tanh;
+    return x - tanh(x);
+  }
+  template <class T> static T MathDeriv(T x, const double*) {
+    using std::tanh;
+    return tanh(x) * tanh(x);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
+    const V ax = hn::Abs(x);
+    const V two = hn::Set(d, 2);
+    const V xs = hn::Min(ax, two);
+    const V x2 = hn::Mul(xs, xs);
+    // Bottom-up evaluation of 3 + x^2/(5 + x^2/(... + x^2/29)).
+    V t = hn::Set(d, 29);
+    for (int k = 13; k >= 1; --k) t = hn::Add(hn::Set(d, 2 * k + 1), hn::Div(x2, t));
+    const V kk = hn::Div(x2, t);
+    const V small = hn::Div(hn::Mul(xs, kk), hn::Add(hn::Set(d, 1), kk));
+    const V large = hn::Sub(ax, vm::Tanh(d, ax));
+    return hn::CopySign(hn::IfThenElse(hn::Lt(ax, two), small, large), x);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
+    const V t = vm::Tanh(d, x);
+    return hn::Mul(t, t);
+  }
+  static std::vector<double> Kinks(const double*) { return {}; }
+};
+
+// ---- softshrink --------------------------------------------------------------------------------------------------------
+// f(x) = x - lambd (x > lambd), x + lambd (x < -lambd), 0 between;
+// f'(x) = 1 if |x| > lambd else 0.
+struct Softshrink {
+  static constexpr Spec kSpec{
+      .name = "softshrink", .aliases = {"soft_shrink"}, .torch = "torch.nn.Softshrink",
+      .formula = "x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
+      .derivative = "1 if |x| > lambd else 0", .kinks = "f'(+-lambd) = 0",
+      .params = {tbl::Param("lambd", 0.5, 0, tbl::kAny, "half-width of the zero band")},
+      .num_params = 1,
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, inf)",
+      .props = kMonotonic | kZeroCentred,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0.5, .ulp_bwd_f64 = 0}};
+  static constexpr bool kNative = false;  // x - lambd exact enough only in float64
+  template <class T> static T Math(T x, const double* p) {
+    return x > T(p[0]) ? x - T(p[0]) : (x < -T(p[0]) ? x + T(p[0]) : T(0));
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    return (x > T(p[0]) || x < -T(p[0])) ? T(1) : T(0);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    const V l = hn::Set(d, p[0]);
+    const V r = hn::IfThenElse(hn::Gt(x, l), hn::Sub(x, l), hn::Add(x, l));
+    return hn::IfThenElseZero(hn::Gt(hn::Abs(x), l), r);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Gt(hn::Abs(x), hn::Set(d, p[0])), hn::Set(d, 1));
+  }
+  static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
+};
+
+// ---- hardshrink ---------------------------------------------------------------------------------------------------------
+// f(x) = x if |x| > lambd else 0;  f'(x) = 1 if |x| > lambd else 0.
+struct Hardshrink {
+  static constexpr Spec kSpec{
+      .name = "hardshrink", .aliases = {"hard_shrink"}, .torch = "torch.nn.Hardshrink",
+      .formula = "x if |x| > lambd else 0", .derivative = "1 if |x| > lambd else 0",
+      .kinks = "f jumps at +-lambd; f'(+-lambd) = 0",
+      .params = {tbl::Param("lambd", 0.5, 0, tbl::kAny, "half-width of the zero band")},
+      .num_params = 1,
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, -lambd) U {0} U (lambd, inf)",
+      .props = kMonotonic | kZeroCentred,
+      .deriv_from_output = true,
+      .budget = {.ulp_fwd_f32 = 0, .ulp_bwd_f32 = 0, .ulp_fwd_f64 = 0, .ulp_bwd_f64 = 0}};
+  static constexpr bool kNative = false;  // compare against the float64 lambd
+  template <class T> static T Math(T x, const double* p) {
+    return (x > T(p[0]) || x < -T(p[0])) ? x : T(0);
+  }
+  template <class T> static T MathDeriv(T x, const double* p) {
+    return (x > T(p[0]) || x < -T(p[0])) ? T(1) : T(0);
+  }
+  template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Gt(hn::Abs(x), hn::Set(d, p[0])), x);
+  }
+  template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Gt(hn::Abs(x), hn::Set(d, p[0])), hn::Set(d, 1));
+  }
+  static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
+};
+
+// ---- glu --------------------------------------------------------------------------------------------------------------------
+// Gated linear unit on rows of 2K: [a | b] -> a*sigma(b) (rows of K).
+// VJP: da = dy sigma(b), db = dy a sigma(b) sigma(-b).
+// Math/MathDeriv here are the gate alone, g(b) = sigma(b) and g'(b).
+struct Glu {
+  static constexpr Spec kSpec{
+      .name = "glu", .aliases = {}, .torch = "torch.nn.GLU(dim=-1)",
+      .formula = "a * sigmoid(b), [a | b] = halves of the last axis",
+      .derivative = "da = dy * sigmoid(b), db = dy * a * sigmoid(b) * (1 - sigmoid(b))",
+      .kinks = "none",
+      .range_min = -tbl::kInf, .range_max = tbl::kInf, .range_text = "(-inf, inf)",
+      .props = kSmooth,
+      .shape = Shape::kGlu,
+      .deriv_from_output = false,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+  template <class T> static T Gate(T b) {
+    using std::exp;
+    return T(1) / (T(1) + exp(-b));
+  }
+};
+
+// ---- softmax, log_softmax, softmin ------------------------------------------------------------------------------------------
+// Along rows of K (the last axis of a row-major matrix). The row kernels live
+// in kernels-inl.h (they are reductions, not elementwise maps); the entries
+// carry the metadata and the row-wise definitions.
+//   softmax:     y_i = e^(x_i - m) / sum_j e^(x_j - m), m = max x.
+//                VJP dx_i = y_i (dy_i - sum_j dy_j y_j).
+//   log_softmax: y_i = (x_i - m) - log sum_j e^(x_j - m), with the sum's log
+//                taken as log1p(sum of the terms other than the max one) so
+//                the dominant entry's log-probability keeps its digits.
+//                VJP dx_i = dy_i - softmax_i sum_j dy_j.
+//   softmin:     softmax(-x). VJP dx = -(softmax VJP at -x).
+enum class AxisOp { kSoftmax, kLogSoftmax, kSoftmin };
+template <class T>
+void AxisMathRow(AxisOp op, const T* x, T* y, size_t k) {
+  using std::exp;
+  using std::log;
+  T sum(0);
+  for (size_t j = 0; j < k; ++j) sum += exp(op == AxisOp::kSoftmin ? -x[j] : x[j]);
+  for (size_t j = 0; j < k; ++j) {
+    const T xj = op == AxisOp::kSoftmin ? -x[j] : x[j];
+    y[j] = op == AxisOp::kLogSoftmax ? xj - log(sum) : exp(xj) / sum;
+  }
+}
+template <class T>
+void AxisMathVjpRow(AxisOp op, const T* x, const T* dy, T* dx, size_t k) {
+  std::vector<T> s(k, T(0));
+  AxisMathRow(op == AxisOp::kLogSoftmax ? AxisOp::kSoftmax : op, x, s.data(), k);
+  T dot(0);
+  for (size_t j = 0; j < k; ++j) dot += op == AxisOp::kLogSoftmax ? dy[j] : dy[j] * s[j];
+  for (size_t j = 0; j < k; ++j) {
+    if (op == AxisOp::kLogSoftmax) dx[j] = dy[j] - s[j] * dot;
+    else if (op == AxisOp::kSoftmax) dx[j] = s[j] * (dy[j] - dot);
+    else dx[j] = -(s[j] * (dy[j] - dot));
+  }
+}
+template <AxisOp kOp>
+struct AxisEntry;
+template <>
+struct AxisEntry<AxisOp::kSoftmax> {
+  static constexpr AxisOp kOp = AxisOp::kSoftmax;
+  static constexpr Spec kSpec{
+      .name = "softmax", .aliases = {}, .torch = "torch.nn.Softmax(dim=-1)",
+      .formula = "exp(x_i) / sum_j exp(x_j) along the axis (max subtracted first)",
+      .derivative = "dx_i = y_i * (dy_i - sum_j dy_j y_j)", .kinks = "none",
+      .range_min = 0, .range_max = 1, .range_text = "(0, 1), rows sum to 1",
+      .props = kSmooth | kBoundedBelow | kBoundedAbove,
+      .shape = Shape::kAxis,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+};
+template <>
+struct AxisEntry<AxisOp::kLogSoftmax> {
+  static constexpr AxisOp kOp = AxisOp::kLogSoftmax;
+  static constexpr Spec kSpec{
+      .name = "log_softmax", .aliases = {"logsoftmax"}, .torch = "torch.nn.LogSoftmax(dim=-1)",
+      .formula = "x_i - log sum_j exp(x_j) along the axis",
+      .derivative = "dx_i = dy_i - softmax_i * sum_j dy_j", .kinks = "none",
+      .range_min = -tbl::kInf, .range_max = 0, .range_text = "(-inf, 0]",
+      .props = kSmooth | kBoundedAbove,
+      .shape = Shape::kAxis,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+};
+template <>
+struct AxisEntry<AxisOp::kSoftmin> {
+  static constexpr AxisOp kOp = AxisOp::kSoftmin;
+  static constexpr Spec kSpec{
+      .name = "softmin", .aliases = {}, .torch = "torch.nn.Softmin(dim=-1)",
+      .formula = "exp(-x_i) / sum_j exp(-x_j) along the axis",
+      .derivative = "dx_i = -y_i * (dy_i - sum_j dy_j y_j)", .kinks = "none",
+      .range_min = 0, .range_max = 1, .range_text = "(0, 1), rows sum to 1",
+      .props = kSmooth | kBoundedBelow | kBoundedAbove,
+      .shape = Shape::kAxis,
+      .deriv_from_output = true,
+      .budget = {.lo = -30, .hi = 30}};
+  static constexpr bool kNative = false;
+};
+using Softmax = AxisEntry<AxisOp::kSoftmax>;
+using LogSoftmax = AxisEntry<AxisOp::kLogSoftmax>;
+using Softmin = AxisEntry<AxisOp::kSoftmin>;
+
+// ---- the list -------------------------------------------------------------------------------------------------------------
+template <class... Ts>
+struct TypeList {
+  static constexpr size_t kSize = sizeof...(Ts);
+};
+using AllActivations =
+    TypeList<Identity, Step, Sigmoid, Tanh, Relu, Relu6, LeakyRelu, Prelu, Rrelu, Threshold, Elu, Selu,
+             Celu, Gelu, GeluTanh, Silu, Mish, Softplus, Softsign, Hardsigmoid, Hardswish, Hardtanh,
+             Logsigmoid, Tanhshrink, Softshrink, Hardshrink, Glu, Softmax, LogSoftmax, Softmin>;
+
+// Calls f.template operator()<Entry>() for the entry at `index`.
+template <class F, class... Ts>
+HWY_INLINE void VisitEntry(TypeList<Ts...>, size_t index, F&& f) {
+  size_t i = 0;
+  ((i++ == index ? (f.template operator()<Ts>(), true) : false) || ...);
+}
+
+}  // namespace actlab::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // ACTLAB_SRC_ACT_TABLE_INL_H_

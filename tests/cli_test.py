@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The actlab CLI as a user meets it: list, eval, errors. Usage: cli_test.py ACTLAB"""
+import json
+import struct
+import subprocess
+import sys
+
+ACTLAB = sys.argv[1]
+failures = []
+passed = 0
+
+
+def run(args, stdin=""):
+    p = subprocess.run([ACTLAB] + args, input=stdin, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+# --help on every subcommand
+for sub in [[], ["list"], ["eval"], ["bench"], ["info"]]:
+    rc, out, err = run(sub + ["--help"])
+    check(rc == 0 and "Usage" in out, f"{' '.join(sub)} --help")
+
+# list / list --json
+rc, out, _ = run(["list"])
+check(rc == 0 and "gelu" in out and "f'(x)" in out and "negative_slope=0.01" in out, "list text")
+rc, out, _ = run(["list", "--json"])
+specs = json.loads(out)
+names = {s["name"] for s in specs}
+expected = {"identity", "step", "sigmoid", "tanh", "relu", "relu6", "leaky_relu", "prelu", "rrelu", "threshold",
+            "elu", "selu", "celu", "gelu", "gelu_tanh", "silu", "mish", "softplus", "softsign", "hardsigmoid",
+            "hardswish", "hardtanh", "logsigmoid", "tanhshrink", "softshrink", "hardshrink", "glu", "softmax",
+            "log_softmax", "softmin"}
+check(expected <= names, f"list --json has every activation (missing {expected - names})")
+gelu = next(s for s in specs if s["name"] == "gelu")
+check(gelu["properties"]["smooth"] and not gelu["properties"]["monotonic"], "gelu properties")
+lrelu = next(s for s in specs if s["name"] == "leaky_relu")
+check(lrelu["parameters"][0]["name"] == "negative_slope" and lrelu["parameters"][0]["default"] == 0.01,
+      "leaky_relu default in JSON")
+
+# eval: values, digits that round-trip, nan/inf, dtypes
+rc, out, _ = run(["eval", "relu"], "-1 0 2.5\n nan inf -inf\n")
+check(rc == 0 and out.split() == ["0", "0", "2.5", "nan", "inf", "0"], f"eval relu: {out!r}")
+rc, out, _ = run(["eval", "sigmoid"], "0.1\n")
+v = out.strip()
+check(len(v.replace("-", "").replace(".", "").lstrip("0")) <= 9 and
+      struct.unpack("f", struct.pack("f", float(v)))[0] == float(v), f"float32 prints 9 digits: {v}")
+rc, out, _ = run(["eval", "sigmoid", "--dtype", "float64"], "0.1\n")
+check(rc == 0 and abs(float(out) - 0.52497918747894001) < 1e-17 and len(out.strip()) >= 17,
+      f"float64 prints 17 digits: {out.strip()}")
+rc, out, _ = run(["eval", "tanh", "--grad", "--dtype", "float64"], "0\n20\n")
+vals = [float(t) for t in out.split()]
+check(vals[0] == 1.0 and abs(vals[1] - 1.6993417021166355e-17) < 1e-30, f"tanh' tail exact: {vals}")
+rc, out, _ = run(["eval", "elu", "--param", "alpha=2", "--dtype", "float64"], "-1\n")
+check(abs(float(out) - 2 * (0.36787944117144233 - 1)) < 1e-15, "elu alpha=2")
+rc, out, _ = run(["eval", "softmax", "--axis-size", "2", "--dtype", "float64"], "0 0\n1 1\n")
+check(out.split() == ["0.5"] * 4, f"softmax rows: {out!r}")
+rc, out, _ = run(["eval", "glu", "--axis-size", "2", "--dtype", "float64"], "3 0\n")
+check(out.split() == ["1.5"], f"glu: {out!r}")
+rc, out, _ = run(["eval", "threshold", "-p", "threshold=1", "-p", "value=-5"], "0.5 2\n")
+check(out.split() == ["-5", "2"], f"threshold: {out!r}")
+
+# errors: one line on stderr, exit code 2, a hint
+def check_error(args, stdin, needle, what):
+    rc, out, err = run(args, stdin)
+    ok = rc == 2 and err.count("\n") == 1 and needle in err and out == ""
+    check(ok, f"{what}: rc={rc} err={err!r}")
+
+check_error(["eval", "gleu"], "1\n", "did you mean gelu", "unknown activation suggests")
+check_error(["eval", "relu"], "1\n2 abc\n", "line 2: 'abc'", "bad number names its line")
+check_error(["eval", "elu", "--param", "alpha=-1"], "1\n", "valid: [0, inf)", "bad parameter gives range")
+check_error(["eval", "elu", "--param", "beta=1"], "1\n", "its parameters are alpha", "unknown parameter")
+check_error(["eval", "elu", "--param", "alpha"], "1\n", "KEY=VALUE", "malformed --param")
+check_error(["eval", "threshold"], "1\n", "needs threshold", "required parameter")
+check_error(["eval", "softmax"], "1 2\n", "--axis-size", "softmax without axis")
+check_error(["eval", "softmax", "--axis-size", "3"], "1 2\n", "whole rows", "softmax ragged rows")
+check_error(["eval", "relu", "--dtype", "float16"], "1\n", "float16", "bad dtype")
+check_error(["eval", "relu", "--bogus"], "1\n", "--bogus", "unknown flag")
+check_error(["frobnicate"], "", "frobnicate", "unknown subcommand")
+
+# info
+rc, out, _ = run(["info"])
+check(rc == 0 and "SIMD target" in out, "info")
+
+print(f"{passed} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)

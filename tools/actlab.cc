@@ -1,0 +1,261 @@
+// actlab command-line tool. Every subcommand reads the activation table
+// through the public API; errors are one line on stderr and exit code 2.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "actlab/activation.h"
+#include "tools/bench_cmd.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+// A failure the user can fix: printed as one line, exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string PropertiesText(const actlab::Spec& s) {
+  std::vector<std::string> parts;
+  parts.push_back(s.has(actlab::kMonotonic) ? "monotonic" : "non-monotonic");
+  parts.push_back(s.has(actlab::kSmooth) ? "smooth" : "non-smooth");
+  parts.push_back(s.has(actlab::kZeroCentred) ? "zero-centred" : "not zero-centred");
+  const bool lo = s.has(actlab::kBoundedBelow), hi = s.has(actlab::kBoundedAbove);
+  parts.push_back(lo && hi ? "bounded" : lo ? "bounded below" : hi ? "bounded above" : "unbounded");
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+const char* ShapeName(actlab::Shape shape) {
+  switch (shape) {
+    case actlab::Shape::kElementwise: return "elementwise";
+    case actlab::Shape::kGlu: return "glu";
+    case actlab::Shape::kAxis: return "axis";
+  }
+  return "?";
+}
+
+double JsonNumber(double v) { return v; }
+
+nlohmann::json SpecJson(const actlab::Spec& s) {
+  nlohmann::json params = nlohmann::json::array();
+  for (const actlab::ParamSpec& p : s.parameters()) {
+    nlohmann::json jp = {{"name", p.name}, {"range", p.range_text()}, {"required", p.required},
+                         {"learnable", p.learnable}, {"doc", p.doc}};
+    jp["default"] = p.required ? nlohmann::json(nullptr) : nlohmann::json(p.default_value);
+    params.push_back(jp);
+  }
+  nlohmann::json aliases = nlohmann::json::array();
+  for (auto a : s.aliases)
+    if (!a.empty()) aliases.push_back(a);
+  const auto bound = [](double v) -> nlohmann::json {
+    return std::isinf(v) ? nlohmann::json(v > 0 ? "inf" : "-inf") : nlohmann::json(JsonNumber(v));
+  };
+  return {{"name", s.name},
+          {"aliases", aliases},
+          {"torch", s.torch},
+          {"formula", s.formula},
+          {"derivative", s.derivative},
+          {"kinks", s.kinks},
+          {"parameters", params},
+          {"range", {{"text", s.range_text}, {"min", bound(s.range_min)}, {"max", bound(s.range_max)}}},
+          {"properties",
+           {{"monotonic", s.has(actlab::kMonotonic)},
+            {"smooth", s.has(actlab::kSmooth)},
+            {"zero_centred", s.has(actlab::kZeroCentred)},
+            {"bounded_below", s.has(actlab::kBoundedBelow)},
+            {"bounded_above", s.has(actlab::kBoundedAbove)}}},
+          {"shape", ShapeName(s.shape)},
+          {"backward_from_output", s.deriv_from_output}};
+}
+
+int CmdList(bool json) {
+  if (json) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& s : actlab::activations()) all.push_back(SpecJson(s));
+    std::cout << all.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& s : actlab::activations()) {
+    std::string aliases;
+    for (auto a : s.aliases)
+      if (!a.empty()) aliases += (aliases.empty() ? "" : ", ") + std::string(a);
+    fmt::print("{}{}\n", s.name, aliases.empty() ? "" : fmt::format("  (also: {})", aliases));
+    fmt::print("    f(x)  = {}\n", s.formula);
+    fmt::print("    f'(x) = {}\n", s.derivative);
+    if (s.num_params > 0) {
+      std::vector<std::string> ps;
+      for (const auto& p : s.parameters())
+        ps.push_back(fmt::format("{}={}{} in {}", p.name, p.required ? "<required>" : fmt::format("{:g}", p.default_value),
+                                 p.learnable ? " (learnable)" : "", p.range_text()));
+      fmt::print("    params: {}\n", fmt::join(ps, "; "));
+    }
+    fmt::print("    range {}; {}{}\n", s.range_text, PropertiesText(s),
+               s.shape == actlab::Shape::kElementwise ? "" : fmt::format("; along an axis ({})", ShapeName(s.shape)));
+    if (s.kinks != "none") fmt::print("    kinks: {}\n", s.kinks);
+    fmt::print("    PyTorch: {}\n", s.torch);
+  }
+  return 0;
+}
+
+std::vector<std::pair<std::string, double>> ParseParams(const std::vector<std::string>& raw) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const std::string& kv : raw) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(fmt::format("--param '{}' must look like KEY=VALUE (e.g. --param alpha=0.5)", kv));
+    const std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(val.c_str(), &end);
+    if (val.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
+      throw UsageError(fmt::format("--param {}: '{}' is not a finite number", key, val));
+    out.emplace_back(key, v);
+  }
+  return out;
+}
+
+// Reads whitespace-separated numbers; names the line of the first bad token.
+template <class T>
+std::vector<T> ReadNumbers(std::istream& in) {
+  std::vector<T> values;
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::istringstream words(line);
+    std::string tok;
+    while (words >> tok) {
+      char* end = nullptr;
+      errno = 0;
+      const double v = sizeof(T) == 4 ? double(std::strtof(tok.c_str(), &end)) : std::strtod(tok.c_str(), &end);
+      if (*end != '\0')
+        throw UsageError(fmt::format("line {}: '{}' is not a number (accepted: decimals, nan, inf, -inf)", line_no, tok));
+      // Overflow to +-inf from a huge literal is a value like any other; an
+      // underflow to 0 or a subnormal is the correctly rounded value too.
+      values.push_back(T(v));
+    }
+  }
+  return values;
+}
+
+template <class T>
+void PrintValue(T v) {
+  if (std::isnan(v)) {
+    std::fputs("nan\n", stdout);
+  } else if (std::isinf(v)) {
+    std::fputs(v > 0 ? "inf\n" : "-inf\n", stdout);
+  } else {
+    // 9 and 17 significant digits round-trip float32 and float64.
+    std::printf(sizeof(T) == 4 ? "%.9g\n" : "%.17g\n", double(v));
+  }
+}
+
+template <class T>
+int Eval(const actlab::Activation& a, bool grad, size_t axis_size) {
+  const std::vector<T> x = ReadNumbers<T>(std::cin);
+  const auto& s = *a.spec;
+  if (s.shape != actlab::Shape::kElementwise && axis_size == 0)
+    throw UsageError(fmt::format("{} works along an axis: pass --axis-size K (input = rows of K numbers)", s.name));
+  if (s.shape == actlab::Shape::kElementwise && axis_size != 0)
+    throw UsageError(fmt::format("{} is elementwise: --axis-size does not apply", s.name));
+  size_t out_n = x.size();
+  if (s.shape == actlab::Shape::kGlu && !grad) out_n = x.size() / 2;
+  std::vector<T> y(out_n);
+  if (grad) actlab::backward(a, x.data(), static_cast<const T*>(nullptr), y.data(), x.size(), axis_size);
+  else actlab::forward(a, x.data(), y.data(), x.size(), axis_size);
+  for (T v : y) PrintValue(v);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"actlab: exact, fast activation functions (forward and backward, float32/float64, SIMD)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "actlab 0.1.0");
+
+  auto* list = app.add_subcommand("list", "List every activation: formula, derivative, parameters, properties");
+  bool list_json = false;
+  list->add_flag("--json", list_json, "Print a JSON array instead of text");
+
+  auto* eval = app.add_subcommand(
+      "eval", "Read numbers from stdin, print f(x) (or f'(x) with --grad), one per line");
+  std::string name, dtype = "float32";
+  std::vector<std::string> raw_params;
+  bool grad = false;
+  size_t axis_size = 0;
+  eval->add_option("NAME", name, "Activation name or alias (see 'actlab list')")->required();
+  eval->add_option("--param,-p", raw_params, "Parameter KEY=VALUE (repeatable), e.g. --param alpha=0.5");
+  eval->add_flag("--grad", grad, "Print f'(x) (the gradient of sum f(x)) instead of f(x)");
+  eval->add_option("--dtype", dtype, "float32 (9 digits) or float64 (17 digits)")
+      ->check(CLI::IsMember({"float32", "float64"}));
+  eval->add_option("--axis-size", axis_size,
+                   "For softmax, log_softmax, softmin, glu: length K of each row (input = rows of K)");
+  eval->footer(
+      "Input: numbers separated by spaces or newlines; nan, inf, -inf accepted.\n"
+      "Example: echo '-1 0 1' | actlab eval gelu --dtype float64");
+
+  auto* info = app.add_subcommand("info", "Version, SIMD targets and thread count");
+
+  auto* bench = app.add_subcommand("bench", "Measure every activation against memcpy (Gelem/s)");
+  actlab::cli::BenchOptions bench_opts;
+  bench->add_option("--threads,-t", bench_opts.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  bench->add_flag("--json", bench_opts.json, "Print one JSON object");
+  bench->add_option("--only", bench_opts.names, "Only these activations (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string sub;
+    for (const auto* s : app.get_subcommands()) sub = s->get_name();
+    std::fprintf(stderr, "actlab: %s (see 'actlab%s%s --help')\n", e.what(), sub.empty() ? "" : " ",
+                 sub.c_str());
+    return kUsageError;
+  }
+
+  try {
+    if (*list) return CmdList(list_json);
+    if (*info) {
+      std::string avail;
+      for (const auto& t : actlab::available_targets()) avail += (avail.empty() ? "" : " ") + t;
+      fmt::print("actlab 0.1.0\nSIMD target: {} (available: {})\nthreads: {}\nactivations: {}\n",
+                 actlab::active_target(), avail, actlab::threads(), actlab::activations().size());
+      return 0;
+    }
+    if (*bench) {
+      for (const auto& n : bench_opts.names)
+        if (!actlab::find(n)) (void)actlab::Activation::make(n);  // throws with suggestions
+      return actlab::cli::RunBench(bench_opts, std::cout);
+    }
+    if (*eval) {
+      const auto a = actlab::Activation::make(name, ParseParams(raw_params));
+      return dtype == "float64" ? Eval<double>(a, grad, axis_size) : Eval<float>(a, grad, axis_size);
+    }
+  } catch (const actlab::Error& e) {
+    std::fprintf(stderr, "actlab: %s\n", e.what());
+    return kUsageError;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "actlab: %s\n", e.what());
+    return kUsageError;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "actlab: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
