@@ -199,12 +199,15 @@ def run(cmd, env=None):
     return proc.stdout, proc.stderr
 
 
+DIR = {"forward": "fwd", "backward": "bwd"}
+
+
 def size_text(n):
     return f"2^{n.bit_length() - 1}"
 
 
-def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
+def fmt(v, spec, suffix=""):
+    return "-" if v is None else format(v, spec) + suffix
 
 
 def main():
@@ -237,6 +240,11 @@ def main():
         sys.exit(f"compare.py: no onednn_bench at {args.onednn} (--onednn PATH)")
 
     thread_counts = [int(t) for t in args.threads.split(",") if t]
+    machine = machine_info()
+    machine["load_before"] = os.getloadavg()
+    if machine["load_before"][0] > 0.5:
+        print(f"compare.py: warning: the machine is busy (load average {machine['load_before'][0]:.2f}); "
+              "other processes skew the figures, 2-thread ones most", file=sys.stderr)
     torch_env = dict(os.environ)
     torch_env.pop("ATEN_CPU_CAPABILITY", None)  # PyTorch's default kernels
     saved = {"actlab": {}, "onednn": {}, "torch": {}}
@@ -260,19 +268,55 @@ def main():
             print(f"running PyTorch ({t} thread{'s' if t > 1 else ''})", file=sys.stderr, flush=True)
             saved["torch"][t] = json.loads(run(cmd, env=torch_env)[0])
 
-    report = print_tables(saved, thread_counts)
+    machine["load_after"] = os.getloadavg()
+    report = print_tables(saved, thread_counts, machine)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"runs": saved, "rows": report}, f, indent=1)
+            json.dump({"machine": machine, "runs": saved, "rows": report}, f, indent=1)
         print(f"\nsaved to {args.json}")
+
+
+def machine_info():
+    """CPU model, cores and cache sizes (from /proc and /sys; best effort)."""
+    info = {"cores": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["model"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    for level, index_dir in (("l2", "index2"), ("l3", "index3")):
+        try:
+            with open(f"/sys/devices/system/cpu/cpu0/cache/{index_dir}/size") as f:
+                info[level] = f.read().strip()
+        except OSError:
+            pass
+    return info
+
+
+def kib(text):
+    """'2048K' -> 2048; '48M' -> 49152; None when unreadable."""
+    try:
+        return int(text[:-1]) * {"K": 1, "M": 1024}[text[-1]] if text[-1] in "KM" else int(text) // 1024
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
 
 
 def index(results):
     return {(r["name"], r["direction"], r["n"]): r for r in results}
 
 
-def print_tables(saved, thread_counts):
+def print_tables(saved, thread_counts, machine):
     first = saved["actlab"][thread_counts[0]]
+    print(f"machine: {machine.get('model', '?')}, {machine['cores']} cores, L2 {machine.get('l2', '?')}/core, "
+          f"L3 {machine.get('l3', '?')}; load average (1 min) {machine['load_before'][0]:.2f} before, "
+          f"{machine['load_after'][0]:.2f} after")
+    l3 = kib(machine.get("l3"))
+    if l3 and (1 << 24) * 4 * 2 // 1024 <= l3:
+        print(f"note: at n = 2^24 an array is 64 MiB; this L3 ({machine['l3']}) can hold input and output, so "
+              "'out of cache' means out of L2, with part of the traffic served by L3")
     print(f"actlab SIMD target: {first['target']} (float32; Gelem/s = 1e9 input elements/s, medians)")
     for t in thread_counts:
         if t in saved["torch"]:
@@ -315,17 +359,25 @@ def print_tables(saved, thread_counts):
                            "vs_onednn": a["gelem_s"] / od_v if od_v else None, "vs_copy": a["vs_copy"]}
                     rows.append(row)
                     mark = (tp["mark"] or " ") if tp else " "
-                    print(f"{name:<12} {direction[:3]:<4} {a['gelem_s']:7.3f} {fmt(pt_v, '7.3f'):>7}{mark}"
-                          f" {fmt(od_v, '7.3f'):>7} {fmt(row['vs_torch'], '6.2f'):>6}x"
-                          f" {fmt(row['vs_onednn'], '7.2f'):>7}x {a['vs_copy']:8.2f}")
+                    print(f"{name:<12} {DIR[direction]:<4} {a['gelem_s']:7.3f} {fmt(pt_v, '.3f'):>7}{mark}"
+                          f" {fmt(od_v, '.3f'):>7} {fmt(row['vs_torch'], '.2f', 'x'):>7}"
+                          f" {fmt(row['vs_onednn'], '.2f', 'x'):>8} {a['vs_copy']:8.2f}")
+
+    # Another process on one of the cores stalls every 2-thread barrier for a scheduler tick.
+    copies = {(t, c["n"]): c["gelem_s"] for t in thread_counts for c in saved["actlab"][t]["copy"]}
+    for t in thread_counts:
+        if t > 1 and (1, SIZES[0]) in copies and copies[(t, SIZES[0])] < copies[(1, SIZES[0])]:
+            print(f"\nwarning: the {t}-thread in-cache copy ({copies[(t, SIZES[0])]:.2f} Gelem/s) is slower than "
+                  f"the 1-thread one ({copies[(1, SIZES[0])]:.2f}): another process held a core; "
+                  f"the {t}-thread figures are not meaningful")
 
     # The targets: in cache at one thread >= 2x PyTorch and >= oneDNN; out of cache forwards >= 90% copy.
     print("\n== summary ==")
     small, large = SIZES
     one = [r for r in rows if r["threads"] == 1 and r["n"] == small]
-    below_pt = [f"{r['name']} {r['direction'][:3]} ({r['vs_torch']:.2f}x)" for r in one
+    below_pt = [f"{r['name']} {DIR[r['direction']]} ({r['vs_torch']:.2f}x)" for r in one
                 if r["vs_torch"] is not None and r["vs_torch"] < 2]
-    below_dnnl = [f"{r['name']} {r['direction'][:3]} ({r['vs_onednn']:.2f}x)" for r in one
+    below_dnnl = [f"{r['name']} {DIR[r['direction']]} ({r['vs_onednn']:.2f}x)" for r in one
                   if r["vs_onednn"] is not None and r["vs_onednn"] < 1]
     print("in cache, 1 thread, below 2x PyTorch: " + (", ".join(below_pt) or "none"))
     if saved["onednn"]:

@@ -76,7 +76,9 @@ std::string MessageOf(const std::function<void()>& f) {
 }
 
 TEST(Registry, ErrorsNameTheProblemAndTheFix) {
-  EXPECT_NE(MessageOf([] { Activation::make("gleu"); }).find("did you mean gelu"), std::string::npos);
+  const std::string typo = MessageOf([] { Activation::make("gleu"); });
+  EXPECT_NE(typo.find("did you mean"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("gelu"), std::string::npos) << typo;
   EXPECT_NE(MessageOf([] { Activation::make("relu7"); }).find("relu6"), std::string::npos);
   std::vector<std::pair<std::string, double>> bad_key{{"alhpa", 1.0}};
   EXPECT_NE(MessageOf([&] { Activation::make("elu", bad_key); }).find("its parameters are alpha"), std::string::npos);
@@ -142,7 +144,8 @@ TEST(Properties, TableClaimsHold) {
       EXPECT_GT(hi, 100.0);
     }
     // Zero-centred: f(0) = 0 and E[f(z)] ~ 0 for z ~ N(0,1) (by quadrature).
-    const double f0 = y[4000];
+    const size_t i0 = size_t(std::find(g.begin(), g.end(), 0.0) - g.begin());
+    const double f0 = y[i0];
     double mean = 0;
     {
       std::vector<double> z, fz(2001);
@@ -161,9 +164,11 @@ TEST(Properties, TableClaimsHold) {
     // Smooth: f' continuous (neighbours 0.005 apart differ by less than
     // 0.005 * max|f''|); the others must really have a kink or a jump.
     double max_jump = 0;
-    for (size_t i = 1; i < 8001; ++i) max_jump = std::max(max_jump, std::fabs(d[i] - d[i - 1]));
+    for (size_t i = 1; i < g.size(); ++i)
+      if (g[i] - g[i - 1] < 0.0051) max_jump = std::max(max_jump, std::fabs(d[i] - d[i - 1]));
     double max_step = 0;  // a jump of f itself (step, threshold, hardshrink)
-    for (size_t i = 1; i < 8001; ++i) max_step = std::max(max_step, std::fabs(y[i] - y[i - 1]));
+    for (size_t i = 1; i < g.size(); ++i)
+      if (g[i] - g[i - 1] < 0.0051) max_step = std::max(max_step, std::fabs(y[i] - y[i - 1]));
     if (s.has(kSmooth)) {
       EXPECT_LT(max_jump, 0.02) << "f' jumps by " << max_jump;
     } else {
@@ -209,7 +214,9 @@ TEST(Edges, NoOverflowInIntermediates) {
   EXPECT_EQ(f("mish", 3e38f), 3e38f);
   EXPECT_EQ(f("softplus", 3e38f), 3e38f);
   EXPECT_FLOAT_EQ(df("softsign", 1e10f), 1e-20f);
-  EXPECT_FLOAT_EQ(f("tanhshrink", 1e-3f), 3.33333e-10f);
+  // x - tanh x = x^3/3 - 2x^5/15: no cancellation to 0 (PyTorch gives 0 or noise)
+  const double x3 = double(1e-3f) * double(1e-3f) * double(1e-3f);
+  EXPECT_NEAR(f("tanhshrink", 1e-3f), x3 / 3 - 2 * x3 * 1e-6 / 15, 1e-7 * x3);
   EXPECT_FLOAT_EQ(f("elu", -1e-30f), -1e-30f);
   EXPECT_FLOAT_EQ(df("sigmoid", 80.f), std::exp(-80.f));
   EXPECT_TRUE(std::isnan(f("relu", std::nanf(""))));

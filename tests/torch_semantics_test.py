@@ -78,6 +78,24 @@ def actlab_eval(name, params, values, grad, axis=None):
     return [float(t) for t in p.stdout.split()]
 
 
+# Where PyTorch 1.13 itself is inconsistent, actlab keeps the exact value or
+# the float32 path's convention (documented in the table entry):
+#  - hardsigmoid' in float64 is float32(1/6) = 0.1666666716; actlab gives 1/6.
+#  - hardswish'(3) is 1.5 on the float32 (vectorized) path and 1.0 on the
+#    float64 path; actlab follows float32's 1.5 for both dtypes.
+KNOWN_TORCH_DEVIATIONS = {
+    ("hardsigmoid derivative", None): lambda g, w: abs(w - 0.1666666716337204) < 1e-15 and g == 1 / 6,
+    ("hardswish derivative", 3.0): lambda g, w: g == 1.5 and w == 1.0,
+}
+
+
+def known(label, x, g, w):
+    for (lab, at), ok in KNOWN_TORCH_DEVIATIONS.items():
+        if lab == label and (at is None or at == x) and ok(g, w):
+            return True
+    return False
+
+
 def close(a, b):
     return a == b or abs(a - b) <= 1e-12 + 1e-9 * abs(b)
 
@@ -87,7 +105,7 @@ failures, passed = [], 0
 
 def compare(label, got, want, xs):
     global passed
-    bad = [(x, g, w) for x, g, w in zip(xs, got, want) if not close(g, w)]
+    bad = [(x, g, w) for x, g, w in zip(xs, got, want) if not close(g, w) and not known(label, x, g, w)]
     if len(got) != len(want) or bad:
         failures.append(label)
         print(f"FAIL {label}: {bad[:4] if bad else (len(got), len(want))}")

@@ -425,6 +425,16 @@ std::vector<double> MakeInputs(int fn) {
     // Dense in the gradual-underflow range of erfc.
     for (int i = 0; i < 10000; ++i) xs.push_back(RandLin(rng, 26.4, 27.3));
   }
+  if (fn == kErf || fn == kErfc) {
+    // Dense where erfc is least accurate (the exp tail near 1.25..3, and the
+    // 0.84375..1.25 rational), both signs.
+    for (int i = 0; i < 20000; ++i) {
+      const double v = RandLin(rng, 0.25, 3.5);
+      xs.push_back((i & 3) == 0 ? -v : v);
+    }
+    // erfc's worst case: the exp tail just above 1.25, where |R/S| is largest.
+    for (int i = 0; i < 30000; ++i) xs.push_back(RandLin(rng, 1.25, 2.25));
+  }
 
   // Log-spaced sweep: +-2^t.
   const int kSweep = 3000;

@@ -213,6 +213,16 @@ int main(int argc, char** argv) {
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--only", bench_opts.names, "Only these activations (repeatable)");
 
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string cmd = argv[1];
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == cmd;
+    if (!known) {
+      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info (see 'actlab --help')\n",
+                   cmd.c_str());
+      return kUsageError;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -56,19 +56,18 @@ std::string Normalize(std::string_view name) {
   return s;
 }
 
+// Edit distance counting a swap of neighbours as one edit ("gleu" -> "gelu").
 size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
     for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 size_t IndexOf(const Spec* spec) { return static_cast<size_t>(spec - kSpecs.data()); }
@@ -351,9 +350,11 @@ void rrelu_forward_train(const T* x, T* y, T* noise, size_t n, double lower, dou
       noise[i] = T(1);
       y[i] = x[i];
     } else {
-      const double a = lower == upper ? lower : slope(gen);
-      noise[i] = T(a);
-      y[i] = T(a * double(x[i]));
+      // The slope is rounded to T once, so backward's dy * noise uses the
+      // very slope forward applied.
+      const T a = T(lower == upper ? lower : slope(gen));
+      noise[i] = a;
+      y[i] = T(double(a) * double(x[i]));
     }
   }
 }

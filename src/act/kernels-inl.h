@@ -39,7 +39,17 @@ HWY_INLINE hn::Vec<DS> Narrow(DC, DS ds, hn::Vec<DC> v) {
     (void)ds;
     return v;
   } else {
+#if HWY_TARGET == HWY_SCALAR
+    // Highway's scalar DemoteTo saturates at +-FLT_MAX; IEEE rounding
+    // overflows to +-inf from 2^128 (1 - 2^-25) on, as the SIMD targets do.
+    const double w = hn::GetLane(v);
+    constexpr double kOverflow = 3.4028235677973366e38;  // FLT_MAX + ulp/2
+    if (std::fabs(w) >= kOverflow)
+      return hn::Set(ds, std::copysign(std::numeric_limits<float>::infinity(), float(w)));
+    return hn::Set(ds, static_cast<float>(w));
+#else
     return hn::DemoteTo(ds, v);
+#endif
   }
 }
 

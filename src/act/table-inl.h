@@ -506,7 +506,10 @@ struct Celu {
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
     V lo;
-    const V q = Quotient(d, hn::Min(x, hn::Zero(d)), p, &lo);
+    // Below x = -800 alpha, expm1 is -1 and e^q is 0: the clamp keeps q*alpha
+    // finite for the error-free product.
+    const V xneg = hn::Max(hn::Min(x, hn::Zero(d)), hn::Set(d, -800 * p[0]));
+    const V q = Quotient(d, xneg, p, &lo);
     const V em = vm::Expm1(d, q);
     // expm1(q + lo) = expm1(q) + lo * e^q
     const V neg = hn::Mul(hn::Set(d, p[0]), hn::MulAdd(lo, hn::Add(em, hn::Set(d, 1)), em));
@@ -514,7 +517,8 @@ struct Celu {
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     V lo;
-    const V q = Quotient(d, hn::Min(x, hn::Zero(d)), p, &lo);
+    const V xneg = hn::Max(hn::Min(x, hn::Zero(d)), hn::Set(d, -800 * p[0]));
+    const V q = Quotient(d, xneg, p, &lo);
     const V e = vm::Exp(d, q);
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::MulAdd(e, lo, e));
   }
@@ -555,7 +559,9 @@ struct Gelu {
     using std::erfc;
     using std::exp;
     using std::sqrt;
-    return erfc(-x / sqrt(T(2))) / T(2) + x * exp(-x * x / T(2)) / sqrt(T(2) * T(3.14159265358979323846264338327950288L));
+    using std::atan;
+    const T pi = T(4) * atan(T(1));  // exact in every number type
+    return erfc(-x / sqrt(T(2))) / T(2) + x * exp(-x * x / T(2)) / sqrt(T(2) * pi);
   }
   static double LimitFwd(double x, const double*) { return x > 0 ? x : -0.0; }
   static double LimitDeriv(double x, const double*) { return x > 0 ? 1 : 0; }
@@ -574,7 +580,7 @@ struct Gelu {
       const V xc = hn::Min(hn::Max(x, hn::Set(d, -40.0)), hn::Set(d, 40.0));
       const V pc = hn::Mul(xc, c);
       const V zl = hn::Neg(hn::MulAdd(xc, hn::Set(d, kInvSqrt2Lo), tbl::ProductError(d, xc, c, pc)));
-      const V az = hn::Abs(zh);
+      const V az = hn::Abs(hn::Mul(xc, c));  // clamped: az^2 stays finite
       const V mills = hn::Add(az, hn::Sqrt(hn::MulAdd(az, az, hn::Set(d, 4.0 / 3.14159265358979323846))));
       // For zh < 0 (x > 0) erfc is near 2 and the correction is negligible.
       const V rel = hn::IfThenElseZero(hn::Gt(zh, hn::Zero(d)), hn::Mul(zl, mills));
@@ -842,12 +848,12 @@ struct Hardsigmoid {
   static constexpr Spec kSpec{
       .name = "hardsigmoid", .aliases = {"hard_sigmoid"}, .torch = "torch.nn.Hardsigmoid",
       .formula = "relu6(x + 3) / 6", .derivative = "1/6 if -3 < x < 3 else 0",
-      .kinks = "f'(-3) = f'(3) = 0",
+      .kinks = "f'(-3) = f'(3) = 0 (f' = 1/6 exactly inside; PyTorch's float64 path gives float32(1/6))",
       .range_min = 0, .range_max = 1, .range_text = "[0, 1]",
       .props = kMonotonic | kBoundedBelow | kBoundedAbove,
       .deriv_from_output = false,
-      .budget = {.ulp_fwd_f32 = 1.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 1.5, .ulp_bwd_f64 = 0.5}};
-  static constexpr bool kNative = true;
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 1, .ulp_bwd_f64 = 0.5}};
+  static constexpr bool kNative = false;  // (x+3)/6 rounded once for float32
   template <class T> static T Math(T x, const double*) {
     return x <= T(-3) ? T(0) : (x >= T(3) ? T(1) : (x + T(3)) / T(6));
   }
@@ -856,7 +862,7 @@ struct Hardsigmoid {
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
     using T = hn::TFromD<D>;
-    const V r = hn::Mul(hn::Add(x, hn::Set(d, T(3))), hn::Set(d, T(1) / T(6)));
+    const V r = hn::Div(hn::Add(x, hn::Set(d, T(3))), hn::Set(d, T(6)));
     return hn::Min(hn::Max(r, hn::Zero(d)), hn::Set(d, T(1)));
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
@@ -870,37 +876,37 @@ struct Hardsigmoid {
 // ---- hardswish ------------------------------------------------------------------------------------------------------
 // f(x) = x relu6(x+3)/6: 0 (x <= -3), x (x >= 3), x(x+3)/6 between (no
 // overflow: f(3e38) = 3e38). PyTorch's derivative: 0 for x < -3,
-// (2x+3)/3 for -3 <= x <= 3 (so f'(-3) = -0.5 and f'(3) = 1.5, one-sided
-// values of the middle piece), 1 for x > 3. (2x+3)/3 is formed as
-// (x+x+3)/3, exact near its root -1.5 where PyTorch's x/3+0.5 cancels.
+// (2x+3)/6 = x/3 + 1/2 for -3 <= x <= 3 (so f'(-3) = -0.5 and f'(3) = 1.5, one-sided
+// values of the middle piece), 1 for x > 3. (2x+3)/6 is formed from x+x+3,
+// exact near its root -1.5, where PyTorch's x/3 + 0.5 cancels.
 struct Hardswish {
   static constexpr Spec kSpec{
       .name = "hardswish", .aliases = {"hard_swish", "hard_silu"}, .torch = "torch.nn.Hardswish",
       .formula = "x * relu6(x + 3) / 6",
-      .derivative = "0 if x < -3, (2x + 3)/3 if -3 <= x <= 3, 1 if x > 3",
-      .kinks = "f'(-3) = -0.5 and f'(3) = 1.5 (PyTorch's values)",
+      .derivative = "0 if x < -3, (2x + 3)/6 if -3 <= x <= 3, 1 if x > 3",
+      .kinks = "f'(-3) = -0.5 and f'(3) = 1.5 (PyTorch's float32 values; its float64 path gives f'(3) = 1)",
       .range_min = -0.375, .range_max = tbl::kInf, .range_text = "[-0.375, inf)",
       .props = kBoundedBelow,
       .deriv_from_output = false,
-      .budget = {.ulp_fwd_f32 = 2, .ulp_bwd_f32 = 1.5, .ulp_fwd_f64 = 2, .ulp_bwd_f64 = 1.5}};
-  static constexpr bool kNative = true;
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 1.5, .ulp_bwd_f64 = 1}};
+  static constexpr bool kNative = false;  // float32 results rounded once
   template <class T> static T Math(T x, const double*) {
     return x <= T(-3) ? T(0) : (x >= T(3) ? x : x * (x + T(3)) / T(6));
   }
   template <class T> static T MathDeriv(T x, const double*) {
-    return x < T(-3) ? T(0) : (x <= T(3) ? (T(2) * x + T(3)) / T(3) : T(1));
+    return x < T(-3) ? T(0) : (x <= T(3) ? (T(2) * x + T(3)) / T(6) : T(1));
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
     using T = hn::TFromD<D>;
     const V three = hn::Set(d, T(3));
-    const V mid = hn::Mul(hn::Mul(x, hn::Add(x, three)), hn::Set(d, T(1) / T(6)));
+    const V mid = hn::Div(hn::Mul(x, hn::Add(x, three)), hn::Set(d, T(6)));
     const V r = hn::IfThenElse(hn::Ge(x, three), x, mid);
     return hn::IfThenZeroElse(hn::Le(x, hn::Set(d, T(-3))), r);
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     using T = hn::TFromD<D>;
     const V three = hn::Set(d, T(3));
-    const V mid = hn::Div(hn::Add(hn::Add(x, x), three), three);
+    const V mid = hn::Div(hn::Add(hn::Add(x, x), three), hn::Set(d, T(6)));
     const V r = hn::IfThenElse(hn::Gt(x, three), hn::Set(d, T(1)), mid);
     return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, T(-3))), r);
   }
@@ -954,9 +960,12 @@ struct Logsigmoid {
       .budget = {.lo = -30, .hi = 30}};
   static constexpr bool kNative = false;
   template <class T> static T Math(T x, const double*) {
+    using std::abs;
     using std::exp;
     using std::log1p;
-    return -log1p(exp(-x));
+    using std::fmin;
+    // = -log1p(e^-x), written so that e^-x cannot overflow (MPFR too).
+    return fmin(x, T(0)) - log1p(exp(-abs(x)));
   }
   template <class T> static T MathDeriv(T x, const double*) {
     using std::exp;

@@ -55,11 +55,15 @@ HWY_INLINE V TwoSum(D /*d*/, V a, V b, V* err) {
   return s;
 }
 
-// p + *err == a * b exactly (barring underflow of the error term / overflow).
-// With a native FMA the error is MulSub(a, b, p). Targets without native FMA
-// (SSE4, EMU128) emulate MulSub as a rounded multiply minus p, which would
-// return 0, so there we use Dekker's product with Veltkamp splitting (valid
-// for |a|,|b| < 2^996).
+// p + *err == a * b exactly (barring underflow of the error term and
+// |a|, |b| >= 2^1024 - 2^997). With a native FMA the error is
+// MulSub(a, b, p). Targets without native FMA (SSE4, SCALAR/EMU128) emulate
+// MulSub as a rounded multiply minus p, which would return 0, so there we use
+// Dekker's product. Its operands are split into 26-bit halves with integer
+// ops only (round the bit pattern at bit 27, clear the low 27 bits) instead of
+// Veltkamp's (2^27+1)*a trick: the latter breaks if the compiler contracts
+// c - (c - a) into an FMA (GCC contracts by default, -ffp-contract=fast, even
+// in -std=c++20 mode, when the TU is built with FMA enabled).
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V TwoProd(D d, V a, V b, V* err) {
   const V p = hn::Mul(a, b);
@@ -67,12 +71,12 @@ HWY_INLINE V TwoProd(D d, V a, V b, V* err) {
   (void)d;
   *err = hn::MulSub(a, b, p);
 #else
-  const V kSplit = hn::Set(d, 134217729.0);  // 2^27 + 1
-  const V ca = hn::Mul(a, kSplit);
-  const V ah = hn::Sub(ca, hn::Sub(ca, a));
-  const V al = hn::Sub(a, ah);
-  const V cb = hn::Mul(b, kSplit);
-  const V bh = hn::Sub(cb, hn::Sub(cb, b));
+  const hn::RebindToUnsigned<D> du;
+  const auto kRound = hn::Set(du, uint64_t{1} << 26);
+  const auto kMask = hn::Set(du, ~((uint64_t{1} << 27) - 1));
+  const V ah = hn::BitCast(d, hn::And(hn::Add(hn::BitCast(du, a), kRound), kMask));
+  const V al = hn::Sub(a, ah);  // exact, <= 26 significant bits
+  const V bh = hn::BitCast(d, hn::And(hn::Add(hn::BitCast(du, b), kRound), kMask));
   const V bl = hn::Sub(b, bh);
   V e = hn::Sub(hn::Mul(ah, bh), p);
   e = hn::Add(e, hn::Mul(ah, bl));
@@ -148,8 +152,8 @@ HWY_INLINE V LdexpFast(D d, V y, VI<D> k) {
 // exp() reduction + core. Writes k and returns hi with hi + *lo ≈ exp(r)
 // where x = xh (+ xl) = k*ln2 + r, |r| <= ln2/2 (+tiny), so that
 // exp(x) = 2^k * (hi + *lo), hi + lo in [0.70, 1.42], relative error of the
-// pair ~2^-58 (the pair is exact except for rounding errors of size
-// 2^-53 * |r^2 Q(r)| and the 2^-57.7 approximation error of Q).
+// pair ~2^-60 (rounding errors only in the r^3 term, plus the 2^-57.7
+// relative approximation error of Q, i.e. <= 2^-62 of e^r).
 //
 // Reduction: k = round(x/ln2) via the 1.5*2^52 shifter (the low mantissa bits
 // of t hold k); r_hi = xh - k*Ln2Hi is exact (Ln2Hi has 32 significant bits,
@@ -157,9 +161,9 @@ HWY_INLINE V LdexpFast(D d, V y, VI<D> k) {
 // r = r_hi (+ xl) - k*Ln2Lo with the rounding errors carried in rl.
 // Core: exp(r + rl) = 1 + r + r^2*Q(r) + rl*(1 + r), Q(r) = (e^r-1-r)/r^2 a
 // degree-10 minimax polynomial on [-0.35, 0.35] (relative error 2^-57.7 with
-// double coefficients); 1 + r is split exactly with Fast2Sum.
+// double coefficients; generated with a Remez exchange in mpmath).
 template <bool kHasLo, class D, class V>
-HWY_INLINE V ExpCore(D d, V xh, V xl, V* lo, VI<D>* k_out) {
+HWY_INLINE V ExpCore(D d, V xh, V xl, V xl2, V* lo, VI<D>* k_out) {
   const hn::RebindToSigned<D> di;
   const V kLog2e = hn::Set(d, 0x1.71547652b82fep0);
   const V kShift = hn::Set(d, 0x1.8p52);
@@ -178,42 +182,49 @@ HWY_INLINE V ExpCore(D d, V xh, V xl, V* lo, VI<D>* k_out) {
     V e1, e2;
     const V s1 = vm::TwoSum(d, rh, xl, &e1);
     r = FastTwoSum(s1, hn::Neg(c), &e2);
-    rl = hn::Add(e1, e2);
+    rl = hn::Add(hn::Add(e1, e2), xl2);
   } else {
     r = FastTwoSum(rh, hn::Neg(c), &rl);
   }
 
-  // Q(r), minimax (relative) on [-0.35, 0.35]; Estrin scheme.
-  const V r2 = hn::Mul(r, r);
+  // Q(r) = (e^r - 1 - r)/r^2 ≈ q0 + q1 r + ... + q10 r^10, minimax (relative)
+  // on [-0.35, 0.35], q0 = 1/2 exactly. e^r is assembled as
+  //   1 + r + r^2/2 + r^3 (q1 + q2 r + ... + q10 r^9)
+  // with r^2 = r2h + r2l exact (TwoProd) and 1 + r + r2h/2 split exactly
+  // (two Fast2Sums), so only the r^3 term (<= 0.0071) carries rounding
+  // errors: the pair (hi, lo) is accurate to ~2^-60 relative.
+  V r2l;
+  const V r2 = vm::TwoProd(d, r, r, &r2l);
   const V r4 = hn::Mul(r2, r2);
   const V r8 = hn::Mul(r4, r4);
-  const V q01 = hn::MulAdd(hn::Set(d, 0x1.5555555555557p-3), r,
-                           hn::Set(d, 0x1.0000000000000p-1));
-  const V q23 = hn::MulAdd(hn::Set(d, 0x1.111111110ff9cp-7), r,
-                           hn::Set(d, 0x1.555555555554ep-5));
-  const V q45 = hn::MulAdd(hn::Set(d, 0x1.a01a01ac96247p-13), r,
-                           hn::Set(d, 0x1.6c16c16c1a4bep-10));
-  const V q67 = hn::MulAdd(hn::Set(d, 0x1.71de000b7ee0ep-19), r,
-                           hn::Set(d, 0x1.a01a018f6d2c5p-16));
-  const V q89 = hn::MulAdd(hn::Set(d, 0x1.af525c47a33acp-26), r,
-                           hn::Set(d, 0x1.27e511b745e07p-22));
-  const V q8a = hn::MulAdd(hn::Set(d, 0x1.1f1ad47891527p-29), r2, q89);
-  const V q03 = hn::MulAdd(q23, r2, q01);
-  const V q47 = hn::MulAdd(q67, r2, q45);
-  const V q = hn::MulAdd(q8a, r8, hn::MulAdd(q47, r4, q03));
-  const V p = hn::Mul(r2, q);
+  const V q12 = hn::MulAdd(hn::Set(d, 0x1.555555555554ep-5), r,
+                           hn::Set(d, 0x1.5555555555557p-3));
+  const V q34 = hn::MulAdd(hn::Set(d, 0x1.6c16c16c1a4bep-10), r,
+                           hn::Set(d, 0x1.111111110ff9cp-7));
+  const V q56 = hn::MulAdd(hn::Set(d, 0x1.a01a018f6d2c5p-16), r,
+                           hn::Set(d, 0x1.a01a01ac96247p-13));
+  const V q78 = hn::MulAdd(hn::Set(d, 0x1.27e511b745e07p-22), r,
+                           hn::Set(d, 0x1.71de000b7ee0ep-19));
+  const V q9a = hn::MulAdd(hn::Set(d, 0x1.1f1ad47891527p-29), r,
+                           hn::Set(d, 0x1.af525c47a33acp-26));
+  const V q14 = hn::MulAdd(q34, r2, q12);
+  const V q58 = hn::MulAdd(q78, r2, q56);
+  const V q = hn::MulAdd(q9a, r8, hn::MulAdd(q58, r4, q14));
+  const V half = hn::Set(d, 0.5);
 
-  V se;
-  const V one = hn::Set(d, 1.0);
-  const V sh = FastTwoSum(one, r, &se);  // |r| < 1
-  *lo = hn::Add(se, hn::Add(p, hn::MulAdd(rl, r, rl)));
-  return sh;
+  V se, se2;
+  const V sh = FastTwoSum(hn::Set(d, 1.0), r, &se);       // |r| < 1
+  const V sh2 = FastTwoSum(sh, hn::Mul(r2, half), &se2);  // sh >= 0.7 > r^2/2
+  V l = hn::MulAdd(hn::Mul(r, r2), q, hn::MulAdd(rl, r, rl));
+  l = hn::MulAdd(r2l, half, l);
+  *lo = hn::Add(hn::Add(se, se2), l);
+  return sh2;
 }
 
 // expm1 core for x in [-40, 708]: returns expm1(x) rounded (≈0.5 ULP plus
-// ~2^-56 relative from the core, amplified by at most 2^k*e^r/|expm1(x)| <=
-// 3.5 around |x| = ln2/2) and, if kWantLo, *lo with hi + *lo ≈ expm1(x) as a
-// normalized double-double.
+// the ~2^-60 relative error of the exp core, amplified by at most
+// 2^k*e^r/|expm1(x)| <= 3.5 around |x| = ln2/2) and, if kWantLo, *lo with
+// hi + *lo ≈ expm1(x) as a normalized double-double.
 // expm1(x) = 2^k*(eh + el) - 1: t*eh is exact, (t*eh) - 1 is split exactly
 // with TwoSum, and t*el is added to the low part, so the only rounding that
 // matters is the final one.
@@ -221,7 +232,7 @@ template <bool kWantLo, class D, class V>
 HWY_INLINE V Expm1Core(D d, V xc, V* lo) {
   V el;
   VI<D> k;
-  const V eh = ExpCore<false>(d, xc, xc, &el, &k);
+  const V eh = ExpCore<false>(d, xc, xc, xc, &el, &k);
   const V t = Pow2I(d, k);  // k in [-58, 1022]: normal
   V ue;
   const V u = vm::TwoSum(d, hn::Mul(t, eh), hn::Set(d, -1.0), &ue);
@@ -416,8 +427,8 @@ HWY_INLINE V ErfcRsB(D d, V w, V* den) {
 // the low 32 mantissa bits cleared (21 significant bits), z*z is exact and
 // -x^2 = -z^2 + (z - x)(z + x), so the exp argument is the double-double
 //   hi = -z*z - 0.5625 (exact: both terms are multiples of 2^-40, |hi| < 2^10)
-//   lo = (z - x)(z + x) + R/S   (|lo| < 0.25)
-// which ExpCore<true> reduces without losing the low part. Then
+//   lo = (z - x)(z + x) + R/S   (|lo| < 0.25, kept as an exact pair lo+lo2)
+// which ExpCore<true> reduces without losing the low parts. Then
 //   erfc = 2^k * (eh + el) / x
 // is computed as a double-double quotient (one Newton correction of
 // q0 = eh * (1/x) using the exact residual eh - q0*x), and scaled by 2^k with
@@ -441,15 +452,21 @@ HWY_INLINE V ErfcTail(D d, V ax) {
     num = hn::IfThenElse(use_a, num_a, num_b);
     den = hn::IfThenElse(use_a, den_a, den_b);
   }
-  const V rs = hn::Div(num, den);
+  // R/S as a pair rs + rs_l (one Newton step on num * (1/den)); the plain
+  // quotient would add ~0.25 ULP to the final error near x = 1.25.
+  const V rcp_den = hn::Div(hn::Set(d, 1.0), den);
+  const V rs = hn::Mul(num, rcp_den);
+  const V rs_l = hn::Mul(ResidualMul(d, num, rs, den), rcp_den);
 
   const V z = hn::And(ax, hn::BitCast(d, hn::Set(du, 0xFFFFFFFF00000000ull)));
   const V hi = hn::NegMulAdd(z, z, hn::Set(d, -0.5625));
-  const V lo = hn::MulAdd(hn::Sub(z, ax), hn::Add(z, ax), rs);
+  V lo2;
+  const V lo = vm::TwoSum(d, rs, hn::Mul(hn::Sub(z, ax), hn::Add(z, ax)), &lo2);
+  lo2 = hn::Add(lo2, rs_l);
 
   V el;
   VI<D> k;
-  const V eh = ExpCore<true>(d, hi, lo, &el, &k);
+  const V eh = ExpCore<true>(d, hi, lo, lo2, &el, &k);
 
   // (eh + el) / ax as a rounded double; q in [0.024, 1.14].
   const V rcp = hn::Div(hn::Set(d, 1.0), ax);
@@ -479,13 +496,13 @@ HWY_INLINE V Exp(D d, V x) {
   detail::VI<D> k;
   const auto in_range = hn::Lt(hn::Abs(x), hn::Set(d, 707.0));
   if (HWY_LIKELY(hn::AllTrue(d, in_range))) {
-    const V hi = detail::ExpCore<false>(d, x, x, &lo, &k);
+    const V hi = detail::ExpCore<false>(d, x, x, x, &lo, &k);
     return detail::LdexpFast(d, hn::Add(hi, lo), k);
   }
   // Clamp so that k stays in [-1077, 1025]; beyond, the result is 0 or inf
   // anyway and the final rounding of LdexpSlow produces exactly that.
   const V xc = hn::Min(hn::Max(x, hn::Set(d, -746.0)), hn::Set(d, 710.0));
-  const V hi = detail::ExpCore<false>(d, xc, xc, &lo, &k);
+  const V hi = detail::ExpCore<false>(d, xc, xc, xc, &lo, &k);
   const V y = detail::LdexpSlow(d, hn::Add(hi, lo), k);
   return hn::IfThenElse(hn::IsNaN(x), x, y);
 }
@@ -641,9 +658,10 @@ HWY_INLINE V Erf(D d, V x) {
 
 // erfc(x), fdlibm s_erf.c algorithm:
 //   |x| < 0.84375: x < 1/4:  1 - (x + x*y)
-//                  x >= 1/4: 0.5 - ((x - 0.5) + x*y), the inner sum kept as
-//                  an exact TwoSum pair (fdlibm rounds it, costing up to one
-//                  extra ULP near x = 0.84)
+//                  x >= 1/4: 0.5 - ((x - 0.5) + x*y), evaluated with y, x*y
+//                  and both sums in double-double (fdlibm's plain version
+//                  loses up to ~1.2 extra ULP near x = 0.84, where the
+//                  result is only 0.23)
 //   0.84375 <= |x| < 1.25: x > 0: (1 - erx) - P/Q; x < 0: 1 + (erx + P/Q)
 //   |x| >= 1.25: x > 0: ErfcTail(min(x, 28)) (gradual underflow, 0 beyond
 //                27.23); x < 0: 2 - ErfcTail(min(|x|, 28)) (-> 2 below -6).
@@ -676,7 +694,9 @@ HWY_INLINE V Erfc(D d, V x) {
       const V yh = detail::ErfSmallY_DD(d, x, &yl);
       const V ph = vm::TwoProd(d, x, yh, &pl);
       const V h = vm::TwoSum(d, hn::Sub(x, half), ph, &l);
-      v_hi = hn::Sub(hn::Sub(half, h), hn::Add(l, hn::MulAdd(x, yl, pl)));
+      V te;
+      const V t = vm::TwoSum(d, half, hn::Neg(h), &te);  // 0.5 - h: not exact
+      v_hi = hn::Add(t, hn::Sub(te, hn::Add(l, hn::MulAdd(x, yl, pl))));
     }
     const V v = hn::IfThenElse(m_dd, v_hi, v_lo);
     y = hn::IfThenElse(m_small, v, y);
