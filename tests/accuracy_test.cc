@@ -40,8 +40,29 @@ std::vector<std::pair<std::string, double>> TestOverrides(const Spec& s) {
 // A dense grid: random magnitudes over the whole range, log-spaced tails,
 // uniform points over the interesting interval, bit-pattern sweeps around 0
 // (subnormals, +-0) and every kink, and the special values.
+// Zeros of f' inside the entry's interval (gelu, silu, mish have minima):
+// there f' = (terms that cancel), the hardest place to be exact.
+template <class A>
+std::vector<double> DerivativeRoots(const double* p) {
+  std::vector<double> roots;
+  const double lo = A::kSpec.budget.lo, hi = A::kSpec.budget.hi;
+  auto fd = [p](double x) { return A::template MathDeriv<double>(x, p); };
+  for (double a = lo; a < hi; a += 0.01) {
+    double l = a, r = a + 0.01;
+    if (!(fd(l) < 0 && fd(r) > 0) && !(fd(l) > 0 && fd(r) < 0)) continue;
+    for (int it = 0; it < 200 && l < r; ++it) {
+      const double m = 0.5 * (l + r);
+      if (m == l || m == r) break;
+      ((fd(m) < 0) == (fd(l) < 0) ? l : r) = m;
+    }
+    roots.push_back(l);
+  }
+  return roots;
+}
+
 template <class T>
-std::vector<T> Grid(const Spec& s, const std::vector<double>& kinks, uint64_t seed) {
+std::vector<T> Grid(const Spec& s, const std::vector<double>& kinks, const std::vector<double>& roots,
+                    uint64_t seed) {
   using L = std::numeric_limits<T>;
   std::mt19937_64 rng(seed);
   std::vector<T> g = test::RandomAllMagnitudes<T>(rng, 1200, L::denorm_min(), L::max());
@@ -51,6 +72,11 @@ std::vector<T> Grid(const Spec& s, const std::vector<double>& kinks, uint64_t se
   for (int i = 0; i < 1200; ++i) g.push_back(T(uni(rng)));
   add(test::BitSweep<T>(T(0), 40));
   for (double k : kinks) add(test::BitSweep<T>(T(k), 24));
+  for (double r : roots) {
+    add(test::BitSweep<T>(T(r), 200));
+    for (int e = 2; e <= 15; ++e)
+      for (double sgn : {-1.0, 1.0}) g.push_back(T(r + sgn * std::pow(10.0, -e)));
+  }
   // The minima of gelu, silu, mish... and the roots of their derivatives sit
   // in [-1.5, -0.5]: sweep them densely too.
   for (int i = 0; i <= 400; ++i) g.push_back(T(-1.5 + i * (1.0 / 400)));
@@ -79,7 +105,7 @@ void CheckEntry() {
   const Spec& s = A::kSpec;
   const Activation act = Activation::make(s.name, TestOverrides(s));
   const double* p = act.params.data();
-  const std::vector<T> x = Grid<T>(s, A::Kinks(p), 1234 + sizeof(T));
+  const std::vector<T> x = Grid<T>(s, A::Kinks(p), DerivativeRoots<A>(p), 1234 + sizeof(T));
   const size_t n = x.size();
 
   // Exact values (NaN inputs must give NaN; +-inf give the limits).

@@ -175,6 +175,7 @@ void Exponentials(const T* x, size_t k, double sign, double* e, double* diff, do
   }
   HWY_ALIGN double buf[HWY_MAX_BYTES / sizeof(double)];
   auto sum = hn::Zero(d);
+  auto sum_lo = hn::Zero(d);  // float64: the rounding errors of `sum` (2Sum per lane)
   size_t count = 0;
   for (size_t j = 0; j < k; j += N) {
     const size_t cnt = j + N <= k ? N : k - j;
@@ -185,11 +186,31 @@ void Exponentials(const T* x, size_t k, double sign, double* e, double* diff, do
     ev = hn::MulAdd(ev, hn::Load(d, buf), ev);  // e^(d + err) = e^d (1 + err)
     const auto is_max = hn::Eq(dv, hn::Zero(d));
     count += hn::CountTrue(d, hn::And(is_max, hn::FirstN(d, cnt)));
-    sum = hn::Add(sum, hn::IfThenZeroElse(is_max, ev));
+    if constexpr (std::is_same_v<T, double>) {
+      auto err = hn::Zero(d);
+      sum = vm::TwoSum(d, sum, hn::IfThenZeroElse(is_max, ev), &err);
+      sum_lo = hn::Add(sum_lo, err);
+    } else {
+      sum = hn::Add(sum, hn::IfThenZeroElse(is_max, ev));
+    }
     hn::Store(ev, d, buf);
     for (size_t l = 0; l < cnt; ++l) e[j + l] = buf[l];
   }
-  *non_max = hn::GetLane(hn::SumOfLanes(d, sum));
+  if constexpr (std::is_same_v<T, double>) {
+    // Lanes combined with 2Sum too: the row sum is exact to ~2^-100.
+    HWY_ALIGN double lo_buf[HWY_MAX_BYTES / sizeof(double)];
+    hn::Store(sum, d, buf);
+    hn::Store(sum_lo, d, lo_buf);
+    double hi = 0, lo = 0;
+    for (size_t l = 0; l < N; ++l) {
+      double err;
+      hi = TwoSum(hi, buf[l], &err);
+      lo += err + lo_buf[l];
+    }
+    *non_max = hi + lo;
+  } else {
+    *non_max = hn::GetLane(hn::SumOfLanes(d, sum));
+  }
   *count_max = count;
 }
 

@@ -107,6 +107,40 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 #endif
 }
 
+// f'(x) near a zero r of f' (the minima of gelu, gelu_tanh, silu, mish).
+// There f' is a difference of terms ~0.3 and its relative error grows like
+// 1/|x - r| without bound, so within |x - r| < 0.45 the float64 kernels
+// switch to the Taylor series f'(r + d) = sum_{k>=1} c_k d^k, where
+// d = (x_hi - r_hi) - r_lo + x_lo is exact to ~2^-106 (x_hi - r_hi exactly,
+// by Sterbenz's lemma). S::kRootHi/Lo and S::kRootSeries come from
+// scripts/root_series.py (mpmath, 60 digits; truncation error < 2^-64).
+template <class S, class D, class V>
+HWY_INLINE V NearRoot(D d, V x_hi, V x_lo, V direct) {
+  const V dd = hn::Add(hn::Sub(hn::Sub(x_hi, hn::Set(d, S::kRootHi)), hn::Set(d, S::kRootLo)), x_lo);
+  const auto near = hn::Lt(hn::Abs(dd), hn::Set(d, 0.45));  // WINDOW in the script
+  if (HWY_LIKELY(hn::AllFalse(d, near))) return direct;
+  constexpr size_t n = sizeof(S::kRootSeries) / sizeof(double);
+  V acc = hn::Set(d, S::kRootSeries[n - 1]);
+  for (size_t k = n - 1; k-- > 0;) acc = hn::MulAdd(acc, dd, hn::Set(d, S::kRootSeries[k]));
+  return hn::IfThenElse(near, hn::Mul(acc, dd), direct);
+}
+
+// sigma(z) and sigma(-z) for z = zh + zl given as a double-double: the low
+// part enters through e^-|z| = e^-|zh| (1 - sign(zh) zl). Needed where z is a
+// rounded product and sigma(z) ~ e^z turns its rounding into a relative error
+// |z| times larger (200 ULP at z = -70).
+template <class D, class V>
+HWY_INLINE void SigmoidPairDD(D d, V zh, V zl, V* s, V* s_neg) {
+  const V one = hn::Set(d, 1.0);
+  const auto pos = hn::Ge(zh, hn::Zero(d));
+  V e = vm::Exp(d, hn::Neg(hn::Abs(zh)));
+  e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
+  const V a = hn::Div(one, hn::Add(one, e));
+  const V ea = hn::Mul(e, a);
+  *s = hn::IfThenElse(pos, a, ea);
+  *s_neg = hn::IfThenElse(pos, ea, a);
+}
+
 // x * exp(x) for x <= 0 without losing digits when exp(x) is subnormal but
 // the product is not (or is, less so): exp(x/2) is normal down to x = -1416,
 // and (x * exp(x/2)) * exp(x/2) rounds into the subnormal range only once.
@@ -541,6 +575,9 @@ struct Gelu {
   static constexpr double kInvSqrt2 = 0.7071067811865476;
   static constexpr double kInvSqrt2Lo = -4.8336466567264565e-17;
   static constexpr double kInvSqrt2Pi = 0.3989422804014327;
+  // Taylor series of f' at its zero (scripts/root_series.py; series over |d| <= 0.45, degree 28, truncation error 8.63e-26 relative).
+  static constexpr double kRootHi = -0.7517915246935645, kRootLo = 1.4956759177009883e-17;
+  static constexpr double kRootSeries[] = {0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.1140082332972217, -0.014771522148244337, 0.019421679838189067, 0.004539228379125415, -0.002239538068073497, -0.0007448268386746817, 0.00018633974623233514, 8.615947861116571e-05, -1.121438018842664e-05, -7.74846130700372e-06, 4.3284506257392273e-07, 5.702764979242107e-07, -1.6044265494246427e-09, -3.5459866461783865e-08, -1.396942086426202e-09, 1.90319840501314e-09, 1.4506418938779426e-10, -8.950037692726255e-11, -9.950340824808053e-12, 3.725967039270119e-12, 5.482292964742324e-13, -1.3820118240601056e-13, -2.5871508475507507e-14, 4.578167824271334e-15, 1.0789662518230159e-15};
   static constexpr Spec kSpec{
       .name = "gelu", .aliases = {"gelu_erf"}, .torch = "torch.nn.GELU(approximate='none')",
       .formula = "x * Phi(x) = x/2 * (1 + erf(x / sqrt(2)))",
@@ -605,7 +642,9 @@ struct Gelu {
     return hn::Mul(x, Phi<Out>(d, x));
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
-    return hn::MulAdd(x, SmallPhi<Out>(d, x), Phi<Out>(d, x));
+    const V r = hn::MulAdd(x, SmallPhi<Out>(d, x), Phi<Out>(d, x));
+    if constexpr (sizeof(Out) == 8) return tbl::NearRoot<Gelu>(d, x, hn::Zero(d), r);
+    return r;
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -619,6 +658,9 @@ struct Gelu {
 struct GeluTanh {
   static constexpr double kK = 0.7978845608028654;  // sqrt(2/pi)
   static constexpr double kC = 0.044715;
+  // Taylor series of f' at its zero (scripts/root_series.py; series over |d| <= 0.45, degree 28, truncation error 3.53e-21 relative).
+  static constexpr double kRootHi = -0.7524614220710162, kRootLo = -3.473691681308185e-17;
+  static constexpr double kRootSeries[] = {0.43040009102485854, 0.38751844613578895, -0.015782853521848016, -0.11394448308095902, -0.01661932834305258, 0.019682309459833125, 0.005261059254921919, -0.0024227318458750974, -0.0009274420230205465, 0.0002639276405268103, 0.0001242522780263981, -3.495617169443604e-05, -1.5950896871645142e-05, 5.91861171089399e-06, 2.433551634429959e-06, -9.898647747433641e-07, -4.310248298802907e-07, 1.4157556987729436e-07, 7.52074090928993e-08, -1.6978217459780963e-08, -1.1961808479724423e-08, 1.7637802707907462e-09, 1.7449871378466231e-09, -1.7088112169517202e-10, -2.433873557833451e-10, 1.687283177355529e-11, 3.393384490409005e-11, -1.6704708256434323e-12};
   static constexpr Spec kSpec{
       .name = "gelu_tanh", .aliases = {"gelu_approx"}, .torch = "torch.nn.GELU(approximate='tanh')",
       .formula = "x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
@@ -645,20 +687,42 @@ struct GeluTanh {
   }
   static double LimitFwd(double x, const double*) { return x > 0 ? x : -0.0; }
   static double LimitDeriv(double x, const double*) { return x > 0 ? 1 : 0; }
-  template <class D, class V> static V TwoU(D d, V xc) {
+  // 2u = 2k x (1 + c x^2). For float64 results it is carried as a
+  // double-double (each product's error by ProductError, the sum by 2Sum), as
+  // sigma(2u) ~ e^2u would turn a rounding of 2u into |2u| ULP.
+  template <class Out, class D, class V> static void TwoU(D d, V xc, V* sn, V* s) {
+    const V two_k = hn::Set(d, 2 * kK), c = hn::Set(d, kC), one = hn::Set(d, 1);
     const V x2 = hn::Mul(xc, xc);
-    return hn::Mul(hn::Mul(hn::Set(d, 2 * kK), xc), hn::MulAdd(hn::Set(d, kC), x2, hn::Set(d, 1)));
+    if constexpr (sizeof(Out) == 4) {
+      tbl::SigmoidPair(d, hn::Mul(hn::Mul(two_k, xc), hn::MulAdd(c, x2, one)), s, sn);
+    } else {
+      const V x2_lo = tbl::ProductError(d, xc, xc, x2);
+      const V cx2 = hn::Mul(c, x2);
+      const V cx2_lo = hn::MulAdd(c, x2_lo, tbl::ProductError(d, c, x2, cx2));
+      V t_lo;
+      const V t = vm::TwoSum(d, one, cx2, &t_lo);
+      t_lo = hn::Add(t_lo, cx2_lo);
+      const V p = hn::Mul(xc, t);
+      const V p_lo = hn::MulAdd(xc, t_lo, tbl::ProductError(d, xc, t, p));
+      const V v = hn::Mul(two_k, p);
+      const V v_lo = hn::MulAdd(two_k, p_lo, tbl::ProductError(d, two_k, p, v));
+      tbl::SigmoidPairDD(d, v, v_lo, s, sn);
+    }
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
     const V xc = hn::Min(hn::Max(x, hn::Set(d, -50)), hn::Set(d, 50));
-    return hn::Mul(x, tbl::Sigmoid(d, TwoU(d, xc)));
+    V s, sn;
+    TwoU<Out>(d, xc, &sn, &s);
+    return hn::Mul(x, s);
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     const V xc = hn::Min(hn::Max(x, hn::Set(d, -50)), hn::Set(d, 50));
     V s, sn;
-    tbl::SigmoidPair(d, TwoU(d, xc), &s, &sn);
+    TwoU<Out>(d, xc, &sn, &s);
     const V du = hn::Mul(hn::Set(d, 2 * kK), hn::MulAdd(hn::Set(d, 3 * kC), hn::Mul(xc, xc), hn::Set(d, 1)));
-    return hn::Mul(s, hn::MulAdd(hn::Mul(xc, du), sn, hn::Set(d, 1)));
+    const V r = hn::Mul(s, hn::MulAdd(hn::Mul(xc, du), sn, hn::Set(d, 1)));
+    if constexpr (sizeof(Out) == 8) return tbl::NearRoot<GeluTanh>(d, x, hn::Zero(d), r);
+    return r;
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -668,6 +732,9 @@ struct GeluTanh {
 // df/dbeta = x^2 sigma(bx) sigma(-bx). beta = 1 is PyTorch's SiLU; a learnable
 // beta is Swish (Ramachandran et al. 2017).
 struct Silu {
+  // Taylor series of g(z) = sigma(z)(1 + z sigma(-z)) = f'(x), z = beta x, at its zero (scripts/root_series.py; series over |d| <= 0.45, degree 28, truncation error 7.13e-24 relative).
+  static constexpr double kRootHi = -1.2784645427610737, kRootLo = -1.0946994183093437e-16;
+  static constexpr double kRootSeries[] = {0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11, 3.998547874723996e-12, 8.04274075537398e-12, 1.4842855116792256e-12, -4.1428341124873365e-13, -2.3496573817834053e-13, -1.5376365106809265e-14, 1.8397842645887054e-14};
   static constexpr Spec kSpec{
       .name = "silu", .aliases = {"swish"}, .torch = "torch.nn.SiLU (beta = 1)",
       .formula = "x * sigmoid(beta * x)",
@@ -702,10 +769,16 @@ struct Silu {
     return hn::Mul(x, s);
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
-    const V z = hn::Mul(hn::Set(d, p[0]), x);
+    const V beta = hn::Set(d, p[0]);
+    const V z = hn::Mul(beta, x);
     V s, sn;
     tbl::SigmoidPair(d, z, &s, &sn);
-    return hn::Mul(s, hn::MulAdd(z, sn, hn::Set(d, 1)));
+    const V r = hn::Mul(s, hn::MulAdd(z, sn, hn::Set(d, 1)));
+    if constexpr (sizeof(Out) == 8) {
+      const V xc = hn::Min(hn::Max(x, hn::Set(d, -1e300)), hn::Set(d, 1e300));
+      return tbl::NearRoot<Silu>(d, z, tbl::ProductError(d, beta, xc, hn::Mul(beta, xc)), r);
+    }
+    return r;
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -716,6 +789,9 @@ struct Silu {
 // (no log, no tanh, no cancellation). f'(x) = n/(n+2) + 4 x e (1+e)/(n+2)^2.
 // For x > 40, n/(n+2) = 1 - 2e^-80 rounds to 1 in double: f = x, f' = 1.
 struct Mish {
+  // Taylor series of f' at its zero (scripts/root_series.py; series over |d| <= 0.45, degree 28, truncation error 2.83e-22 relative).
+  static constexpr double kRootHi = -1.1924312145154952, kRootLo = -4.8484829848031044e-17;
+  static constexpr double kRootSeries[] = {0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10, -1.7442209713382678e-10, -3.3904729895707114e-11, 1.0101727316036154e-11, 8.681382594457511e-12, 2.124385967466607e-12};
   static constexpr Spec kSpec{
       .name = "mish", .aliases = {}, .torch = "torch.nn.Mish",
       .formula = "x * tanh(softplus(x))",
@@ -761,7 +837,8 @@ struct Mish {
     const V q = hn::Add(n, two);
     const V t = hn::Div(n, q);
     const V xe = tbl::TimesExpTail(d, xc, e_half);
-    const V r = hn::Add(t, hn::Div(hn::Mul(hn::Mul(hn::Set(d, 4), xe), hn::Add(one, e)), hn::Mul(q, q)));
+    V r = hn::Add(t, hn::Div(hn::Mul(hn::Mul(hn::Set(d, 4), xe), hn::Add(one, e)), hn::Mul(q, q)));
+    if constexpr (sizeof(Out) == 8) r = tbl::NearRoot<Mish>(d, x, hn::Zero(d), r);
     return hn::IfThenElse(hn::Gt(x, hn::Set(d, 40)), one, r);
   }
   static std::vector<double> Kinks(const double*) { return {}; }
@@ -888,7 +965,7 @@ struct Hardswish {
       .range_min = -0.375, .range_max = tbl::kInf, .range_text = "[-0.375, inf)",
       .props = kBoundedBelow,
       .deriv_from_output = false,
-      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 1.5, .ulp_bwd_f64 = 1}};
+      .budget = {.ulp_fwd_f32 = 0.5, .ulp_bwd_f32 = 0.5, .ulp_fwd_f64 = 2, .ulp_bwd_f64 = 1}};
   static constexpr bool kNative = false;  // float32 results rounded once
   template <class T> static T Math(T x, const double*) {
     return x <= T(-3) ? T(0) : (x >= T(3) ? x : x * (x + T(3)) / T(6));
@@ -1124,12 +1201,15 @@ template <class T>
 void AxisMathRow(AxisOp op, const T* x, T* y, size_t k) {
   using std::exp;
   using std::log;
+  // Shifting by the max changes nothing mathematically and keeps exp finite
+  // (MPFR overflows too, at e^(3e18)).
+  const auto s = [&](size_t j) { return op == AxisOp::kSoftmin ? -x[j] : x[j]; };
+  T m = s(0);
+  for (size_t j = 1; j < k; ++j)
+    if (s(j) > m) m = s(j);
   T sum(0);
-  for (size_t j = 0; j < k; ++j) sum += exp(op == AxisOp::kSoftmin ? -x[j] : x[j]);
-  for (size_t j = 0; j < k; ++j) {
-    const T xj = op == AxisOp::kSoftmin ? -x[j] : x[j];
-    y[j] = op == AxisOp::kLogSoftmax ? xj - log(sum) : exp(xj) / sum;
-  }
+  for (size_t j = 0; j < k; ++j) sum += exp(s(j) - m);
+  for (size_t j = 0; j < k; ++j) y[j] = op == AxisOp::kLogSoftmax ? (s(j) - m) - log(sum) : exp(s(j) - m) / sum;
 }
 template <class T>
 void AxisMathVjpRow(AxisOp op, const T* x, const T* dy, T* dx, size_t k) {
