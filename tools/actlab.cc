@@ -78,6 +78,37 @@ nlohmann::json SpecJson(const actlab::Spec& s) {
           {"backward_from_output", s.deriv_from_output}};
 }
 
+// docs/activations.md, generated from the table (`cmake --build build --target docs`;
+// tests/docs_test checks the committed file is current).
+int CmdListMarkdown() {
+  fmt::print("# Activations\n\n");
+  fmt::print("Generated from the activation table (`src/act/table-inl.h`) by `actlab list --markdown`; do not edit.\n");
+  fmt::print("Names, parameters, defaults and derivative conventions follow PyTorch. Backward computes\n");
+  fmt::print("dx = dy * f'(x) from the input x; at a kink f' takes the value listed under *kinks*.\n");
+  fmt::print("Measured accuracy: [accuracy.md](accuracy.md).\n\n");
+  fmt::print("| name | f(x) | f'(x) | parameters (default, valid range) | range | properties |\n|---|---|---|---|---|---|\n");
+  const auto cell = [](std::string_view t) {
+    std::string out;
+    for (char c : t) out += c == '|' ? std::string("\\|") : std::string(1, c);
+    return out;
+  };
+  for (const auto& s : actlab::activations()) {
+    std::vector<std::string> ps;
+    for (const auto& p : s.parameters())
+      ps.push_back(fmt::format("`{}` = {} in {}{}", p.name, p.required ? "required" : fmt::format("{:g}", p.default_value),
+                               p.range_text(), p.learnable ? ", learnable" : ""));
+    std::string name = fmt::format("`{}`", s.name);
+    for (auto a : s.aliases)
+      if (!a.empty()) name += fmt::format(" (`{}`)", a);
+    fmt::print("| {} | {} | {} | {} | {} | {} |\n", name, cell(s.formula), cell(s.derivative),
+               ps.empty() ? "none" : fmt::format("{}", fmt::join(ps, "; ")), cell(s.range_text), PropertiesText(s));
+  }
+  fmt::print("\n## Kinks, PyTorch equivalents, shapes\n\n| name | PyTorch | kinks | shape |\n|---|---|---|---|\n");
+  for (const auto& s : actlab::activations())
+    fmt::print("| `{}` | `{}` | {} | {} |\n", s.name, s.torch, cell(s.kinks), ShapeName(s.shape));
+  return 0;
+}
+
 int CmdList(bool json) {
   if (json) {
     nlohmann::json all = nlohmann::json::array();
@@ -185,8 +216,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "actlab 0.1.0");
 
   auto* list = app.add_subcommand("list", "List every activation: formula, derivative, parameters, properties");
-  bool list_json = false;
+  bool list_json = false, list_markdown = false;
   list->add_flag("--json", list_json, "Print a JSON array instead of text");
+  list->add_flag("--markdown", list_markdown, "Print the Markdown table of docs/activations.md");
 
   auto* eval = app.add_subcommand(
       "eval", "Read numbers from stdin, print f(x) (or f'(x) with --grad), one per line");
@@ -240,7 +272,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*list) return CmdList(list_json);
+    if (*list) return list_markdown ? CmdListMarkdown() : CmdList(list_json);
     if (*info) {
       std::string avail;
       for (const auto& t : actlab::available_targets()) avail += (avail.empty() ? "" : " ") + t;

@@ -1,0 +1,10 @@
+# Fails when docs/activations.md differs from `actlab list --markdown`.
+execute_process(COMMAND ${ACTLAB} list --markdown OUTPUT_FILE ${OUT} RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "actlab list --markdown failed: ${rc}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${DOC} ${OUT} RESULT_VARIABLE diff)
+if(diff)
+  message(FATAL_ERROR "docs/activations.md is out of date with the activation table: run 'cmake --build build --target docs'")
+endif()
+message(STATUS "docs/activations.md matches the table")
