@@ -20,14 +20,15 @@ benchmarks do, through the `out=` overload of the same ATen kernel the functiona
 also pay for a fresh 64 MiB mmap and its page faults (glibc maps every block over 32 MiB), which
 cuts PyTorch's out-of-cache figures by 2-3x. Backward runs the ATen backward op autograd calls
 (sigmoid_backward from the saved output, gelu_backward from x, ...) with a precomputed gradient.
-Marks: `a` the op has no out= overload and allocates its result each call (mish backward);
+Marks: `a` the op has no true out= form and allocates its result each call (mish backward, prelu,
+hardswish backward: their out= overloads are generated wrappers that allocate, then copy);
 `c` a composite op timed as its kernels into preallocated buffers (softsign, tanhshrink, softmin
 forward); `g` autograd through the composite's graph (their backward; allocates); `w` prelu
 backward also reduces the weight gradient. step has no backward in PyTorch.
 
 Run under Debian's interpreter (python3-torch):
   /usr/bin/python3 bench/compare.py --actlab build/actlab --onednn build/bench/onednn_bench \
-      [--threads 1,2] [--min-time 0.1] [--json OUT]
+      [--threads 1,2] [--min-time 0.1] [--wait-idle 120] [--json OUT]
 """
 
 import argparse
@@ -94,11 +95,14 @@ def torch_cases(torch, x, g, n):
     c["leaky_relu"] = ((lambda: aten.leaky_relu.out(x, 0.01, out=y), ""),
                        (lambda: aten.leaky_relu_backward.grad_input(g, x, 0.01, False, grad_input=dx), ""))
     w, dw = torch.tensor([0.25], dtype=f32), torch.empty(1, dtype=f32)
-    c["prelu"] = ((lambda: aten.prelu.out(x, w, out=y), ""),
-                  (lambda: aten.prelu_backward.out(g, x, w, out0=dx, out1=dw), "w"))
+    # prelu.out and prelu_backward.out are generated wrappers: they allocate, then copy.
+    c["prelu"] = ((lambda: aten.prelu.out(x, w, out=y), "a"),
+                  (lambda: aten.prelu_backward.out(g, x, w, out0=dx, out1=dw), "aw"))
     lo, hi, noise = 1.0 / 8, 1.0 / 3, torch.empty_like(x)  # eval mode: noise unused
     c["rrelu"] = ((lambda: aten.rrelu_with_noise.out(x, noise, lo, hi, False, None, out=y), ""),
-                  (lambda: aten.rrelu_with_noise_backward.out(g, x, noise, lo, hi, False, False, out=dx), ""))
+                  # eval mode: rrelu_with_noise_backward is leaky_relu_backward with the mean slope
+                  # (its .out overload is a generated wrapper that allocates, then copies)
+                  (lambda: aten.leaky_relu_backward.grad_input(g, x, (lo + hi) / 2, False, grad_input=dx), ""))
     c["threshold"] = ((lambda: aten.threshold.out(x, 0.0, 0.0, out=y), ""),
                       (lambda: aten.threshold_backward.grad_input(g, x, 0.0, grad_input=dx), ""))
 
@@ -126,7 +130,7 @@ def torch_cases(torch, x, g, n):
     c["hardsigmoid"] = ((lambda: aten.hardsigmoid.out(x, out=y), ""),
                         (lambda: aten.hardsigmoid_backward.grad_input(g, x, grad_input=dx), ""))
     c["hardswish"] = ((lambda: aten.hardswish.out(x, out=y), ""),
-                      (lambda: aten.hardswish_backward.out(g, x, out=dx), ""))
+                      (lambda: aten.hardswish_backward.out(g, x, out=dx), "a"))  # generated wrapper
     c["hardtanh"] = ((lambda: aten.hardtanh.out(x, -1.0, 1.0, out=y), ""),
                      (lambda: aten.hardtanh_backward.grad_input(g, x, -1.0, 1.0, grad_input=dx), ""))
     buffer = aten.log_sigmoid_forward(x)[1]
@@ -192,6 +196,32 @@ def torch_worker(threads, min_time, names):
 
 # ---- driver -----------------------------------------------------------------------------------------
 
+def runnable():
+    """Runnable tasks on the machine now (this process included), from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                if line.startswith("procs_running"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 1
+
+
+def wait_idle(limit):
+    """Waits up to `limit` seconds for 2 s in which nothing else runs; returns whether it came."""
+    if limit <= 0:
+        return True
+    deadline, quiet = time.monotonic() + limit, 0
+    while time.monotonic() < deadline:
+        quiet = quiet + 1 if runnable() <= 1 else 0
+        if quiet >= 8:
+            return True
+        time.sleep(0.25)
+    print(f"compare.py: the machine stayed busy for {limit:.0f} s; measuring anyway", file=sys.stderr)
+    return False
+
+
 def run(cmd, env=None):
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     if proc.returncode != 0:
@@ -211,8 +241,9 @@ def fmt(v, spec, suffix=""):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    head, _, rest = __doc__.partition("\n\n")
+    ap = argparse.ArgumentParser(description=head, epilog=rest,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--actlab", default="build/actlab", help="actlab CLI (default build/actlab)")
     ap.add_argument("--onednn", default=None, help="onednn_bench binary (optional)")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
@@ -221,6 +252,9 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated activations (default: all)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     ap.add_argument("--json", metavar="OUT", help="save every figure to this JSON file")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SEC",
+                    help="before each measurement, wait up to SEC seconds for a moment when no other "
+                         "process runs (a shared machine; default 0: do not wait)")
     ap.add_argument("--torch-worker", type=int, metavar="T", help=argparse.SUPPRESS)
     args = ap.parse_args()
     names = [s for s in args.only.split(",") if s]
@@ -252,21 +286,27 @@ def main():
         cmd = [args.actlab, "bench", "--json", "--threads", str(t)]
         for name in names:
             cmd += ["--only", name]
+        idle = wait_idle(args.wait_idle)
         print(f"running {' '.join(cmd)}", file=sys.stderr, flush=True)
         saved["actlab"][t] = json.loads(run(cmd)[0])
+        saved["actlab"][t]["waited_idle"] = idle
         if args.onednn:
             cmd = [args.onednn, "--threads", str(t), "--min-time", str(args.min_time)]
             if names:
                 cmd += ["--only", ",".join(names)]
+            idle = wait_idle(args.wait_idle)
             print(f"running {' '.join(cmd)}", file=sys.stderr, flush=True)
             stdout, stderr = run(cmd)
             saved["onednn"][t] = {"info": stderr.strip(),
-                                  "results": [json.loads(l) for l in stdout.splitlines() if l.startswith("{")]}
+                                  "results": [json.loads(l) for l in stdout.splitlines() if l.startswith("{")],
+                                  "waited_idle": idle}
         if not args.no_torch:
             cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", str(t),
                    "--min-time", str(args.min_time), "--only", ",".join(names)]
+            idle = wait_idle(args.wait_idle)
             print(f"running PyTorch ({t} thread{'s' if t > 1 else ''})", file=sys.stderr, flush=True)
             saved["torch"][t] = json.loads(run(cmd, env=torch_env)[0])
+            saved["torch"][t]["waited_idle"] = idle
 
     machine["load_after"] = os.getloadavg()
     report = print_tables(saved, thread_counts, machine)

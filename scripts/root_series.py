@@ -50,3 +50,7 @@ for name, (fp, guess) in FUNCS.items():
           f"truncation error {mp.nstr(worst, 3)} relative")
     print(f"static constexpr double kRootHi = {hi!r}, kRootLo = {lo!r};")
     print("static constexpr double kRootSeries[] = {" + ", ".join(repr(float(c)) for c in coeffs[1:]) + "};")
+    # float32 lanes use the first 14 terms: check their truncation error too.
+    worst32 = max(abs(sum(coeffs[k] * d**k for k in range(1, 15)) - fp(r + d)) / abs(fp(r + d))
+                  for d in [mp.mpf(i) / 100 * WINDOW for i in range(-100, 101) if i != 0])
+    assert worst32 < mp.mpf(2) ** -30, (name, worst32)

@@ -186,7 +186,7 @@ std::vector<T> AxisInput(std::mt19937_64& rng, size_t rows, size_t k) {
     // plus rows with ties for the max and one huge-magnitude row.
     const double scale = r == 0 ? 0.0 : std::pow(2.0, double(r % 12) - 2);
     for (size_t j = 0; j < k; ++j) x[r * k + j] = T(normal(rng) * scale * 10);
-    if (r % 5 == 3) x[r * k + 1] = x[r * k];  // a tie
+    if (r % 5 == 3 && k > 1) x[r * k + 1] = x[r * k];  // a tie
     if (r == rows - 1)
       for (size_t j = 0; j < k; ++j) x[r * k + j] = T(1e30 + normal(rng) * 1e16);
   }

@@ -56,10 +56,16 @@ HWY_INLINE hn::Vec<DS> Narrow(DC, DS ds, hn::Vec<DC> v) {
 // out = f(x) (kForward), dy * f'(x) (kBackward) or f'(x) (kDerivative).
 // Native entries compute in T lanes; the others in float64 lanes, so float32
 // results are correctly rounded from ~2^-50 accurate values.
+// Entries may carry float32-lane kernels (Fwd32 / Deriv32) that meet the
+// float32 budget without float64 lanes: twice the lanes and no double divide.
+template <class A>
+constexpr bool kHasFast32 = requires { A::kFast32; };
+
 template <class A, int kOp, class T>
 void ElementwiseRun(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, const double* p,
                     bool stream) {
-  using TC = std::conditional_t<A::kNative, T, double>;
+  constexpr bool kFloatLanes = std::is_same_v<T, float> && kHasFast32<A>;
+  using TC = std::conditional_t<A::kNative || kFloatLanes, T, double>;
   const hn::ScalableTag<TC> dc;
   const hn::Rebind<T, decltype(dc)> ds;
   using VS = hn::Vec<decltype(ds)>;
@@ -70,7 +76,13 @@ void ElementwiseRun(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, cons
 
   const auto body = [&](const T* xp, const T* dyp) -> VS {
     const auto xv = LoadAs(dc, ds, xp);
-    auto r = kOp == kForward ? A::template Fwd<T>(dc, xv, p) : A::template Deriv<T>(dc, xv, p);
+    auto r = [&] {
+      if constexpr (kFloatLanes) {
+        return kOp == kForward ? A::Fwd32(dc, xv, p) : A::Deriv32(dc, xv, p);
+      } else {
+        return kOp == kForward ? A::template Fwd<T>(dc, xv, p) : A::template Deriv<T>(dc, xv, p);
+      }
+    }();
     // Highway's and our own range reductions assume finite input; NaN and
     // +-inf lanes are rare, so they are patched only when present.
     const auto finite = hn::IsFinite(xv);
@@ -164,37 +176,56 @@ template <class T>
 void Exponentials(const T* x, size_t k, double sign, double* e, double* diff, double* diff_err,
                   double* non_max, size_t* count_max) {
   const hn::ScalableTag<double> d;
+  const hn::Rebind<T, decltype(d)> ds;
+  using V = hn::Vec<decltype(d)>;
   const size_t N = hn::Lanes(d);
-  double m = -std::numeric_limits<double>::infinity();
-  for (size_t j = 0; j < k; ++j) m = std::max(m, sign * double(x[j]));
-  for (size_t j = 0; j < k; ++j) {
-    const double s = sign * double(x[j]);
-    double err = 0;
-    diff[j] = std::is_same_v<T, double> ? TwoSum(s, -m, &err) : s - m;
-    diff_err[j] = (m == -std::numeric_limits<double>::infinity()) ? 0 : err;
-  }
+  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  const V vsign = hn::Set(d, sign);
+  HWY_ALIGN T xb[HWY_MAX_BYTES / sizeof(T)];
   HWY_ALIGN double buf[HWY_MAX_BYTES / sizeof(double)];
-  auto sum = hn::Zero(d);
-  auto sum_lo = hn::Zero(d);  // float64: the rounding errors of `sum` (2Sum per lane)
+  // Loads lanes j.. of sign*x, padding past the end with -inf (exp(-inf) = 0).
+  const auto load = [&](size_t j) -> V {
+    if (j + N <= k) return hn::Mul(vsign, LoadAs(d, ds, x + j));
+    for (size_t l = 0; l < N; ++l) xb[l] = j + l < k ? x[j + l] : T(0);
+    return hn::IfThenElse(hn::FirstN(d, k - j), hn::Mul(vsign, LoadAs(d, ds, xb)), hn::Set(d, kNegInf));
+  };
+  V vmax = hn::Set(d, kNegInf);
+  for (size_t j = 0; j < k; j += N) vmax = hn::Max(vmax, load(j));
+  const double m = hn::GetLane(hn::MaxOfLanes(d, vmax));
+  const V vm_neg = hn::Set(d, -m);
+  const bool finite_max = std::isfinite(m);
+  V sum = hn::Zero(d), sum_lo = hn::Zero(d);  // float64: sum's rounding errors (2Sum per lane)
   size_t count = 0;
   for (size_t j = 0; j < k; j += N) {
-    const size_t cnt = j + N <= k ? N : k - j;
-    for (size_t l = 0; l < N; ++l) buf[l] = l < cnt ? diff[j + l] : -std::numeric_limits<double>::infinity();
-    const auto dv = hn::Load(d, buf);
-    auto ev = vm::Exp(d, dv);
-    for (size_t l = 0; l < N; ++l) buf[l] = l < cnt ? diff_err[j + l] : 0.0;
-    ev = hn::MulAdd(ev, hn::Load(d, buf), ev);  // e^(d + err) = e^d (1 + err)
+    const V sv = load(j);
+    V err = hn::Zero(d);
+    // float32 inputs: s - m is exact in float64; float64: 2Sum keeps the error.
+    const V dv = std::is_same_v<T, double> ? vm::TwoSum(d, sv, vm_neg, &err) : hn::Add(sv, vm_neg);
+    if (!finite_max) err = hn::Zero(d);
+    V ev = vm::Exp(d, dv);
+    ev = hn::MulAdd(ev, err, ev);  // e^(d + err) = e^d (1 + err)
     const auto is_max = hn::Eq(dv, hn::Zero(d));
-    count += hn::CountTrue(d, hn::And(is_max, hn::FirstN(d, cnt)));
+    count += hn::CountTrue(d, is_max);
     if constexpr (std::is_same_v<T, double>) {
-      auto err = hn::Zero(d);
-      sum = vm::TwoSum(d, sum, hn::IfThenZeroElse(is_max, ev), &err);
-      sum_lo = hn::Add(sum_lo, err);
+      V serr;
+      sum = vm::TwoSum(d, sum, hn::IfThenZeroElse(is_max, ev), &serr);
+      sum_lo = hn::Add(sum_lo, serr);
     } else {
       sum = hn::Add(sum, hn::IfThenZeroElse(is_max, ev));
     }
-    hn::Store(ev, d, buf);
-    for (size_t l = 0; l < cnt; ++l) e[j + l] = buf[l];
+    if (j + N <= k) {
+      hn::StoreU(ev, d, e + j);
+      hn::StoreU(dv, d, diff + j);
+      hn::StoreU(err, d, diff_err + j);
+    } else {
+      const size_t rest = k - j;
+      hn::Store(ev, d, buf);
+      std::memcpy(e + j, buf, rest * sizeof(double));
+      hn::Store(dv, d, buf);
+      std::memcpy(diff + j, buf, rest * sizeof(double));
+      hn::Store(err, d, buf);
+      std::memcpy(diff_err + j, buf, rest * sizeof(double));
+    }
   }
   if constexpr (std::is_same_v<T, double>) {
     // Lanes combined with 2Sum too: the row sum is exact to ~2^-100.
@@ -237,7 +268,14 @@ void ForwardRows(AxisOp op, const T* x, T* y, size_t rows, size_t k) {
       for (size_t j = 0; j < k; ++j) yr[j] = T((diff[j] - lse) + diff_err[j]);
     } else {
       const double sum = non_max + double(count);
-      for (size_t j = 0; j < k; ++j) yr[j] = T(e[j] / sum);
+      if constexpr (std::is_same_v<T, float>) {
+        // e/sum in float64 to 2^-52, then one rounding to float: correctly
+        // rounded but for ties, without float64 divides.
+        const double inv = 1.0 / sum;
+        for (size_t j = 0; j < k; ++j) yr[j] = T(e[j] * inv);
+      } else {
+        for (size_t j = 0; j < k; ++j) yr[j] = T(e[j] / sum);
+      }
     }
   }
 }

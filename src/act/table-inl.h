@@ -114,14 +114,19 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 // d = (x_hi - r_hi) - r_lo + x_lo is exact to ~2^-106 (x_hi - r_hi exactly,
 // by Sterbenz's lemma). S::kRootHi/Lo and S::kRootSeries come from
 // scripts/root_series.py (mpmath, 60 digits; truncation error < 2^-64).
+// In float32 lanes the first 14 terms suffice (truncation < 2^-30, checked
+// by the script) and r is split into two floats.
 template <class S, class D, class V>
 HWY_INLINE V NearRoot(D d, V x_hi, V x_lo, V direct) {
-  const V dd = hn::Add(hn::Sub(hn::Sub(x_hi, hn::Set(d, S::kRootHi)), hn::Set(d, S::kRootLo)), x_lo);
-  const auto near = hn::Lt(hn::Abs(dd), hn::Set(d, 0.45));  // WINDOW in the script
+  using T = hn::TFromD<D>;
+  const T r_hi = T(S::kRootHi);
+  const T r_lo = T((S::kRootHi - double(r_hi)) + S::kRootLo);
+  const V dd = hn::Add(hn::Sub(hn::Sub(x_hi, hn::Set(d, r_hi)), hn::Set(d, r_lo)), x_lo);
+  const auto near = hn::Lt(hn::Abs(dd), hn::Set(d, T(0.45)));  // WINDOW in the script
   if (HWY_LIKELY(hn::AllFalse(d, near))) return direct;
-  constexpr size_t n = sizeof(S::kRootSeries) / sizeof(double);
-  V acc = hn::Set(d, S::kRootSeries[n - 1]);
-  for (size_t k = n - 1; k-- > 0;) acc = hn::MulAdd(acc, dd, hn::Set(d, S::kRootSeries[k]));
+  constexpr size_t n = sizeof(T) == 4 ? 14 : sizeof(S::kRootSeries) / sizeof(double);
+  V acc = hn::Set(d, T(S::kRootSeries[n - 1]));
+  for (size_t k = n - 1; k-- > 0;) acc = hn::MulAdd(acc, dd, hn::Set(d, T(S::kRootSeries[k])));
   return hn::IfThenElse(near, hn::Mul(acc, dd), direct);
 }
 
