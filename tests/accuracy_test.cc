@@ -80,6 +80,18 @@ std::vector<T> Grid(const Spec& s, const std::vector<double>& kinks, const std::
   // The minima of gelu, silu, mish... and the roots of their derivatives sit
   // in [-1.5, -0.5]: sweep them densely too.
   for (int i = 0; i <= 400; ++i) g.push_back(T(-1.5 + i * (1.0 / 400)));
+  // Where e^x and friends fall into the subnormals (x*e^x, x*Phi(x) must not
+  // amplify their rounding there): [80, 110] for float, [700, 760] for double.
+  const double u_lo = sizeof(T) == 4 ? 80 : 700, u_hi = sizeof(T) == 4 ? 110 : 760;
+  std::uniform_real_distribution<double> tail(u_lo, u_hi);
+  for (int i = 0; i < 300; ++i) {
+    const double t = tail(rng);
+    g.push_back(T(-t));
+    g.push_back(T(t));
+  }
+  // gelu's Phi(x) and gelu_tanh's sigma(2u) underflow much earlier.
+  std::uniform_real_distribution<double> early(sizeof(T) == 4 ? 8 : 20, sizeof(T) == 4 ? 15 : 40);
+  for (int i = 0; i < 300; ++i) g.push_back(T(-early(rng)));
   add(test::Specials<T>());
   for (double v : {1e10, 1e20, 1e30, 3e38}) {
     g.push_back(T(v));

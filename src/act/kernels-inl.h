@@ -61,10 +61,9 @@ HWY_INLINE hn::Vec<DS> Narrow(DC, DS ds, hn::Vec<DC> v) {
 template <class A>
 constexpr bool kHasFast32 = requires { A::kFast32; };
 
-template <class A, int kOp, class T>
-void ElementwiseRun(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, const double* p,
-                    bool stream) {
-  constexpr bool kFloatLanes = std::is_same_v<T, float> && kHasFast32<A>;
+template <class A, int kOp, bool kFloatLanes, class T>
+void ElementwiseLoop(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, const double* p,
+                     bool stream) {
   using TC = std::conditional_t<A::kNative || kFloatLanes, T, double>;
   const hn::ScalableTag<TC> dc;
   const hn::Rebind<T, decltype(dc)> ds;
@@ -114,6 +113,19 @@ void ElementwiseRun(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, cons
     hn::Store(body(xb, db), ds, xb);
     std::memcpy(out + i, xb, rest * sizeof(T));
   }
+}
+
+// The float32-lane kernels take their parameters as floats, so they run only
+// when every parameter is a float (the defaults are); otherwise float64 lanes
+// keep the result exact for the float64 parameter.
+template <class A, int kOp, class T>
+void ElementwiseRun(const T* x, const T* dy, T* out, size_t n, const double* p, bool stream) {
+  if constexpr (std::is_same_v<T, float> && kHasFast32<A>) {
+    bool params_are_floats = true;
+    for (int k = 0; k < A::kSpec.num_params; ++k) params_are_floats &= double(float(p[k])) == p[k];
+    if (params_are_floats) return ElementwiseLoop<A, kOp, true>(x, dy, out, n, p, stream);
+  }
+  ElementwiseLoop<A, kOp, false>(x, dy, out, n, p, stream);
 }
 
 // ---- GLU ----------------------------------------------------------------------
@@ -201,7 +213,8 @@ void Exponentials(const T* x, size_t k, double sign, double* e, double* diff, do
     V err = hn::Zero(d);
     // float32 inputs: s - m is exact in float64; float64: 2Sum keeps the error.
     const V dv = std::is_same_v<T, double> ? vm::TwoSum(d, sv, vm_neg, &err) : hn::Add(sv, vm_neg);
-    if (!finite_max) err = hn::Zero(d);
+    // Padding and -inf inputs give inf - inf = NaN in 2Sum's error: e^-inf = 0 exactly.
+    err = finite_max ? hn::IfThenElseZero(hn::IsFinite(dv), err) : hn::Zero(d);
     V ev = vm::Exp(d, dv);
     ev = hn::MulAdd(ev, err, ev);  // e^(d + err) = e^d (1 + err)
     const auto is_max = hn::Eq(dv, hn::Zero(d));

@@ -18,7 +18,10 @@
 //                      refinements can be skipped for float32 results;
 //   Kinks(p)           points where f' jumps (the gradient check skips them);
 //   optional: DParam<T>(x, p, k) = df/dp_k for learnable parameters,
-//   LimitFwd / LimitDeriv when Math gives NaN at +-inf (inf * 0).
+//   LimitFwd / LimitDeriv when Math gives NaN at +-inf (inf * 0),
+//   kFast32 with Fwd32 / Deriv32: float32-lane kernels (vmath32) that meet
+//   the float32 budget without float64 lanes (twice the lanes, no double
+//   divide); the accuracy tests hold them to the same budget.
 //
 // This file is included once per SIMD target (kernels_*.cc, foreach_target)
 // and once for the static target (registry.cc, tests): the metadata is
@@ -38,6 +41,7 @@
 #include "actlab/activation.h"
 #include "hwy/highway.h"
 #include "src/act/vmath-inl.h"
+#include "src/act/vmath32-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace actlab::HWY_NAMESPACE {
@@ -146,6 +150,34 @@ HWY_INLINE void SigmoidPairDD(D d, V zh, V zl, V* s, V* s_neg) {
   *s_neg = hn::IfThenElse(pos, ea, a);
 }
 
+// float32 lanes: sigma(z), sigma(-z) for z = zh + zl (zl may be zero), with
+// e^-|z| from vmath32 (<= 0.51 ULP) and 1/(1 + e) by Recip (~0.5 ULP).
+template <class D, class V>
+HWY_INLINE void SigmoidPair32(D d, V zh, V zl, V* s, V* s_neg) {
+  const V one = hn::Set(d, 1.0f);
+  const auto pos = hn::Ge(zh, hn::Zero(d));
+  V e = vm32::Exp(d, hn::Neg(hn::Abs(zh)));
+  e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
+  const V a = vm32::detail::Recip(d, hn::Add(one, e));
+  const V ea = hn::Mul(e, a);
+  *s = hn::IfThenElse(pos, a, ea);
+  *s_neg = hn::IfThenElse(pos, ea, a);
+}
+
+// float32 lanes whose result falls into the float subnormals through a
+// product (x * sigma(x), x * Phi(x)) would amplify the subnormal rounding of
+// the smaller factor; such vectors (rare) are recomputed in float64 lanes with
+// the entry's float64 kernel and rounded once.
+template <class A, bool kDeriv, class D, class V, class M>
+HWY_INLINE V Float64Lanes(D d, V x, M mask, V r, const double* p) {
+  if (HWY_LIKELY(hn::AllFalse(d, mask))) return r;
+  const V r64 = vm32::detail::ViaF64(d, x, x, [p](auto dd, auto a, auto) HWY_ATTR {
+    if constexpr (kDeriv) return A::template Deriv<float>(dd, a, p);
+    else return A::template Fwd<float>(dd, a, p);
+  });
+  return hn::IfThenElse(mask, r64, r);
+}
+
 // x * exp(x) for x <= 0 without losing digits when exp(x) is subnormal but
 // the product is not (or is, less so): exp(x/2) is normal down to x = -1416,
 // and (x * exp(x/2)) * exp(x/2) rounds into the subnormal range only once.
@@ -231,6 +263,17 @@ struct Sigmoid {
     return e / ((T(1) + e) * (T(1) + e));
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double*) { return tbl::Sigmoid(d, x); }
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double*) {
+    V s, sn;
+    tbl::SigmoidPair32(d, x, hn::Zero(d), &s, &sn);
+    return s;
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double*) {
+    const V e = vm32::Exp(d, hn::Neg(hn::Abs(x)));
+    const V q = hn::Add(hn::Set(d, 1.0f), e);
+    return hn::Div(e, hn::Mul(q, q));
+  }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     const V e = vm::Exp(d, hn::Neg(hn::Abs(x)));
     const V q = hn::Add(hn::Set(d, 1.0), e);
@@ -262,6 +305,14 @@ struct Tanh {
     return T(4) * e / ((T(1) + e) * (T(1) + e));
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double*) { return vm::Tanh(d, x); }
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double*) { return vm32::Tanh(d, x); }
+  template <class D, class V> static V Deriv32(D d, V x, const double*) {
+    const V ax = hn::Abs(x);
+    const V e = vm32::Exp(d, hn::Neg(hn::Add(ax, ax)));
+    const V q = hn::Add(hn::Set(d, 1.0f), e);
+    return hn::Div(hn::Mul(hn::Set(d, 4.0f), e), hn::Mul(q, q));
+  }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     const V ax = hn::Abs(x);
     const V e = vm::Exp(d, hn::Neg(hn::Add(ax, ax)));
@@ -470,6 +521,15 @@ struct Elu {
     const V neg = hn::Mul(hn::Set(d, p[0]), vm::Exp(d, hn::Min(x, hn::Zero(d))));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), neg);
   }
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    const V neg = hn::Mul(hn::Set(d, float(p[0])), vm32::Expm1(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    const V neg = hn::Mul(hn::Set(d, float(p[0])), vm32::Exp(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), neg);
+  }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
 
@@ -506,6 +566,15 @@ struct Selu {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     const V neg = hn::Mul(hn::Set(d, kScale * kAlpha), vm::Exp(d, hn::Min(x, hn::Zero(d))));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, kScale), neg);
+  }
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double*) {
+    const V neg = hn::Mul(hn::Set(d, float(kScale * kAlpha)), vm32::Expm1(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Mul(x, hn::Set(d, float(kScale))), neg);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double*) {
+    const V neg = hn::Mul(hn::Set(d, float(kScale * kAlpha)), vm32::Exp(d, hn::Min(x, hn::Zero(d))));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, float(kScale)), neg);
   }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
@@ -560,6 +629,29 @@ struct Celu {
     const V q = Quotient(d, xneg, p, &lo);
     const V e = vm::Exp(d, q);
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::MulAdd(e, lo, e));
+  }
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Quotient32(D d, V x, const double* p, V* lo) {
+    const V alpha = hn::Set(d, float(p[0]));
+    const V xneg = hn::Max(hn::Min(x, hn::Zero(d)), hn::Set(d, float(-110 * p[0])));
+    const V q = hn::Div(xneg, alpha);
+    V err;
+    const V pq = vm32::TwoProd(d, q, alpha, &err);
+    *lo = hn::Div(hn::Sub(hn::Sub(xneg, pq), err), alpha);
+    return q;
+  }
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    V lo;
+    const V q = Quotient32(d, x, p, &lo);
+    const V em = vm32::Expm1(d, q);
+    const V neg = hn::Mul(hn::Set(d, float(p[0])), hn::MulAdd(lo, hn::Add(em, hn::Set(d, 1.0f)), em));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    V lo;
+    const V q = Quotient32(d, x, p, &lo);
+    const V e = vm32::Exp(d, q);
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::MulAdd(e, lo, e));
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -643,13 +735,59 @@ struct Gelu {
       return hn::Mul(hn::NegMulAdd(hn::Mul(e, half), l, e), hn::Set(d, kInvSqrt2Pi));
     }
   }
+  // x < -37 (float64 results near the subnormals): Phi(x) = phi(x)/|x| S(x)
+  // with Mills' asymptotic series S = 1 - 1/x^2 + 3/x^4 - 15/x^6 + ... (8
+  // terms: < 2^-56 there), so f = -phi(x) S(x) and f' = -phi(x)(|x| - S/|x|);
+  // e^(-x^2/2) is applied as e^(-x^2/4) twice so that only the last product
+  // rounds into the subnormals.
+  template <bool kDeriv, class D, class V> static V Tail(D d, V x, V r) {
+    const auto far = hn::Lt(x, hn::Set(d, -37.0));
+    if (HWY_LIKELY(hn::AllFalse(d, far))) return r;
+    const V t = hn::Min(hn::Abs(x), hn::Set(d, 40.0));  // beyond 40 everything is 0
+    const V w = hn::Div(hn::Set(d, 1.0), hn::Mul(t, t));
+    V sum = hn::Set(d, -135135.0);
+    for (double c : {10395.0, -945.0, 105.0, -15.0, 3.0, -1.0, 1.0}) sum = hn::MulAdd(sum, w, hn::Set(d, c));
+    const V h = hn::Mul(t, t);
+    const V l = tbl::ProductError(d, t, t, h);
+    const V quarter = vm::Exp(d, hn::Mul(h, hn::Set(d, -0.25)));
+    const V scale = hn::Mul(hn::NegMulAdd(l, hn::Set(d, 0.5), hn::Set(d, 1.0)), hn::Set(d, kInvSqrt2Pi));
+    const V k = kDeriv ? hn::Sub(t, hn::Div(sum, t)) : sum;
+    const V v = hn::Neg(hn::Mul(hn::Mul(hn::Mul(k, scale), quarter), quarter));
+    return hn::IfThenElse(far, v, r);
+  }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
-    return hn::Mul(x, Phi<Out>(d, x));
+    const V r = hn::Mul(x, Phi<Out>(d, x));
+    if constexpr (sizeof(Out) == 8) return Tail<false>(d, x, r);
+    return r;
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     const V r = hn::MulAdd(x, SmallPhi<Out>(d, x), Phi<Out>(d, x));
-    if constexpr (sizeof(Out) == 8) return tbl::NearRoot<Gelu>(d, x, hn::Zero(d), r);
+    if constexpr (sizeof(Out) == 8) return Tail<true>(d, x, tbl::NearRoot<Gelu>(d, x, hn::Zero(d), r));
     return r;
+  }
+  // float32 lanes: the same plan with float-float pieces; erfc(zh + zl) from
+  // vmath32's ErfcDD, x^2 split by TwoProd, the zero of f' by its series.
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Phi32(D d, V x) {
+    const float c = float(kInvSqrt2), c_lo = float((kInvSqrt2 - double(c)) + kInvSqrt2Lo);
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -20.0f)), hn::Set(d, 20.0f));
+    V err;
+    const V p = vm32::TwoProd(d, xc, hn::Set(d, c), &err);
+    const V zl = hn::Neg(hn::MulAdd(xc, hn::Set(d, c_lo), err));
+    return hn::Mul(hn::Set(d, 0.5f), vm32::ErfcDD(d, hn::Neg(p), zl));
+  }
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    return tbl::Float64Lanes<Gelu, false>(d, x, hn::Lt(x, hn::Set(d, -12.0f)), hn::Mul(x, Phi32(d, x)), p);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    const V xc = hn::Min(hn::Abs(x), hn::Set(d, 16.0f));  // phi(16) underflows float
+    V l;
+    const V h = vm32::TwoProd(d, xc, xc, &l);
+    const V half = hn::Set(d, 0.5f);
+    const V e = vm32::Exp(d, hn::Neg(hn::Mul(h, half)));
+    const V phi = hn::Mul(hn::NegMulAdd(hn::Mul(e, half), l, e), hn::Set(d, float(kInvSqrt2Pi)));
+    const V r = tbl::NearRoot<Gelu>(d, x, hn::Zero(d), hn::MulAdd(x, phi, Phi32(d, x)));
+    return tbl::Float64Lanes<Gelu, true>(d, x, hn::Lt(x, hn::Set(d, -12.0f)), r, p);
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -695,22 +833,43 @@ struct GeluTanh {
   // 2u = 2k x (1 + c x^2). For float64 results it is carried as a
   // double-double (each product's error by ProductError, the sum by 2Sum), as
   // sigma(2u) ~ e^2u would turn a rounding of 2u into |2u| ULP.
+  // Float64 results: where 2u = v + vl < -700, sigma(2u) = e^v (1 + vl) is
+  // subnormal, and x * sigma (f) or (1 + x u' sigma(-2u)) * sigma (f') would
+  // amplify its rounding: those products take e^(v/2) twice instead.
+  template <bool kDeriv, class D, class V> static V Tail(D d, V xc, V r) {
+    V v_lo;
+    const V v = TwoUDD(d, xc, &v_lo);
+    const auto far = hn::Lt(v, hn::Set(d, -700.0));
+    if (HWY_LIKELY(hn::AllFalse(d, far))) return r;
+    const V eh = vm::Exp(d, hn::Mul(v, hn::Set(d, 0.5)));
+    const V du = hn::Mul(hn::Set(d, 2 * kK), hn::MulAdd(hn::Set(d, 3 * kC), hn::Mul(xc, xc), hn::Set(d, 1)));
+    const V k = kDeriv ? hn::MulAdd(xc, du, hn::Set(d, 1)) : xc;  // x = xc where v > -9000
+    const V t = hn::Mul(hn::Mul(k, hn::Add(hn::Set(d, 1), v_lo)), eh);
+    return hn::IfThenElse(far, hn::Mul(t, eh), r);
+  }
+  template <class D, class V> static V TwoUDD(D d, V xc, V* v_lo) {
+    const V two_k = hn::Set(d, 2 * kK), c = hn::Set(d, kC), one = hn::Set(d, 1);
+    const V x2 = hn::Mul(xc, xc);
+    const V x2_lo = tbl::ProductError(d, xc, xc, x2);
+    const V cx2 = hn::Mul(c, x2);
+    const V cx2_lo = hn::MulAdd(c, x2_lo, tbl::ProductError(d, c, x2, cx2));
+    V t_lo;
+    const V t = vm::TwoSum(d, one, cx2, &t_lo);
+    t_lo = hn::Add(t_lo, cx2_lo);
+    const V p = hn::Mul(xc, t);
+    const V p_lo = hn::MulAdd(xc, t_lo, tbl::ProductError(d, xc, t, p));
+    const V v = hn::Mul(two_k, p);
+    *v_lo = hn::MulAdd(two_k, p_lo, tbl::ProductError(d, two_k, p, v));
+    return v;
+  }
   template <class Out, class D, class V> static void TwoU(D d, V xc, V* sn, V* s) {
     const V two_k = hn::Set(d, 2 * kK), c = hn::Set(d, kC), one = hn::Set(d, 1);
     const V x2 = hn::Mul(xc, xc);
     if constexpr (sizeof(Out) == 4) {
       tbl::SigmoidPair(d, hn::Mul(hn::Mul(two_k, xc), hn::MulAdd(c, x2, one)), s, sn);
     } else {
-      const V x2_lo = tbl::ProductError(d, xc, xc, x2);
-      const V cx2 = hn::Mul(c, x2);
-      const V cx2_lo = hn::MulAdd(c, x2_lo, tbl::ProductError(d, c, x2, cx2));
-      V t_lo;
-      const V t = vm::TwoSum(d, one, cx2, &t_lo);
-      t_lo = hn::Add(t_lo, cx2_lo);
-      const V p = hn::Mul(xc, t);
-      const V p_lo = hn::MulAdd(xc, t_lo, tbl::ProductError(d, xc, t, p));
-      const V v = hn::Mul(two_k, p);
-      const V v_lo = hn::MulAdd(two_k, p_lo, tbl::ProductError(d, two_k, p, v));
+      V v_lo;
+      const V v = TwoUDD(d, xc, &v_lo);
       tbl::SigmoidPairDD(d, v, v_lo, s, sn);
     }
   }
@@ -718,6 +877,7 @@ struct GeluTanh {
     const V xc = hn::Min(hn::Max(x, hn::Set(d, -50)), hn::Set(d, 50));
     V s, sn;
     TwoU<Out>(d, xc, &sn, &s);
+    if constexpr (sizeof(Out) == 8) return Tail<false>(d, xc, hn::Mul(x, s));
     return hn::Mul(x, s);
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
@@ -726,8 +886,42 @@ struct GeluTanh {
     TwoU<Out>(d, xc, &sn, &s);
     const V du = hn::Mul(hn::Set(d, 2 * kK), hn::MulAdd(hn::Set(d, 3 * kC), hn::Mul(xc, xc), hn::Set(d, 1)));
     const V r = hn::Mul(s, hn::MulAdd(hn::Mul(xc, du), sn, hn::Set(d, 1)));
-    if constexpr (sizeof(Out) == 8) return tbl::NearRoot<GeluTanh>(d, x, hn::Zero(d), r);
+    if constexpr (sizeof(Out) == 8) return Tail<true>(d, xc, tbl::NearRoot<GeluTanh>(d, x, hn::Zero(d), r));
     return r;
+  }
+  // float32 lanes: 2u as a float-float (as the float64 path), x in [-12, 12]
+  // (sigma(2u(12)) = e^-146 is 0 in float).
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static void TwoU32(D d, V xc, V* s, V* sn) {
+    const V two_k = hn::Set(d, float(2 * kK)), c = hn::Set(d, float(kC)), one = hn::Set(d, 1.0f);
+    const float two_k_lo = float(2 * kK - double(float(2 * kK))), c_lo = float(kC - double(float(kC)));
+    V x2_lo, cx2_lo, t_lo, p_lo, v_lo;
+    const V x2 = vm32::TwoProd(d, xc, xc, &x2_lo);
+    const V cx2 = vm32::TwoProd(d, c, x2, &cx2_lo);
+    cx2_lo = hn::MulAdd(c, x2_lo, hn::MulAdd(hn::Set(d, c_lo), x2, cx2_lo));
+    const V t = vm32::detail::TwoSum(one, cx2, &t_lo);
+    t_lo = hn::Add(t_lo, cx2_lo);
+    const V p = vm32::TwoProd(d, xc, t, &p_lo);
+    p_lo = hn::MulAdd(xc, t_lo, p_lo);
+    const V v = vm32::TwoProd(d, two_k, p, &v_lo);
+    v_lo = hn::MulAdd(two_k, p_lo, hn::MulAdd(hn::Set(d, two_k_lo), p, v_lo));
+    tbl::SigmoidPair32(d, v, v_lo, s, sn);
+  }
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -12.0f)), hn::Set(d, 12.0f));
+    V s, sn;
+    TwoU32(d, xc, &s, &sn);
+    return tbl::Float64Lanes<GeluTanh, false>(d, x, hn::Lt(x, hn::Set(d, -9.0f)), hn::Mul(x, s), p);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -12.0f)), hn::Set(d, 12.0f));
+    V s, sn;
+    TwoU32(d, xc, &s, &sn);
+    const V du = hn::Mul(hn::Set(d, float(2 * kK)),
+                         hn::MulAdd(hn::Set(d, float(3 * kC)), hn::Mul(xc, xc), hn::Set(d, 1.0f)));
+    const V r = hn::Mul(s, hn::MulAdd(hn::Mul(xc, du), sn, hn::Set(d, 1.0f)));
+    return tbl::Float64Lanes<GeluTanh, true>(d, x, hn::Lt(x, hn::Set(d, -9.0f)),
+                                             tbl::NearRoot<GeluTanh>(d, x, hn::Zero(d), r), p);
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -767,10 +961,20 @@ struct Silu {
   }
   static double LimitFwd(double x, const double* p) { return x * p[0] > 0 ? x : (x > 0 ? 0.0 : -0.0); }
   static double LimitDeriv(double x, const double* p) { return x * p[0] > 0 ? 1 : 0; }
+  // Float64 results where z < -700: sigma(z) = e^z is subnormal, so x*sigma
+  // and (1 + z) sigma take e^(z/2) twice (one rounding into the subnormals).
+  template <bool kDeriv, class D, class V> static V Tail(D d, V x, V z, V r) {
+    const auto far = hn::Lt(z, hn::Set(d, -700.0));
+    if (HWY_LIKELY(hn::AllFalse(d, far))) return r;
+    const V eh = vm::Exp(d, hn::Mul(z, hn::Set(d, 0.5)));
+    const V k = kDeriv ? hn::Add(z, hn::Set(d, 1.0)) : x;
+    return hn::IfThenElse(far, hn::Mul(hn::Mul(k, eh), eh), r);
+  }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
     const V z = hn::Mul(hn::Set(d, p[0]), x);
     V s, sn;
     tbl::SigmoidPair(d, z, &s, &sn);
+    if constexpr (sizeof(Out) == 8) return Tail<false>(d, x, z, hn::Mul(x, s));
     return hn::Mul(x, s);
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
@@ -781,9 +985,28 @@ struct Silu {
     const V r = hn::Mul(s, hn::MulAdd(z, sn, hn::Set(d, 1)));
     if constexpr (sizeof(Out) == 8) {
       const V xc = hn::Min(hn::Max(x, hn::Set(d, -1e300)), hn::Set(d, 1e300));
-      return tbl::NearRoot<Silu>(d, z, tbl::ProductError(d, beta, xc, hn::Mul(beta, xc)), r);
+      return Tail<true>(d, x, z, tbl::NearRoot<Silu>(d, z, tbl::ProductError(d, beta, xc, hn::Mul(beta, xc)), r));
     }
     return r;
+  }
+  // float32 lanes: z = beta x carried as a float-float (exact for beta = 1).
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Z32(D d, V x, const double* p, V* zl) {
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -1e30f)), hn::Set(d, 1e30f));
+    return vm32::TwoProd(d, hn::Set(d, float(p[0])), xc, zl);
+  }
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    V zl, s, sn;
+    const V z = Z32(d, x, p, &zl);
+    tbl::SigmoidPair32(d, z, zl, &s, &sn);
+    return tbl::Float64Lanes<Silu, false>(d, x, hn::Lt(z, hn::Set(d, -80.0f)), hn::Mul(x, s), p);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    V zl, s, sn;
+    const V z = Z32(d, x, p, &zl);
+    tbl::SigmoidPair32(d, z, zl, &s, &sn);
+    const V r = hn::Mul(s, hn::MulAdd(z, sn, hn::Set(d, 1.0f)));
+    return tbl::Float64Lanes<Silu, true>(d, x, hn::Lt(z, hn::Set(d, -80.0f)), tbl::NearRoot<Silu>(d, z, zl, r), p);
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -846,6 +1069,36 @@ struct Mish {
     if constexpr (sizeof(Out) == 8) r = tbl::NearRoot<Mish>(d, x, hn::Zero(d), r);
     return hn::IfThenElse(hn::Gt(x, hn::Set(d, 40)), one, r);
   }
+  // float32 lanes: e = e^x directly (0.51 ULP); below x = -80, where e^x is
+  // subnormal in float, x e^x comes from e^(x/2) twice. q = n + 2 by one fma.
+  // Above x = 20, n/(n+2) = 1 - 2e^-40 rounds to 1 in float.
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static void Parts32(D d, V x, V* e, V* xe, V* q) {
+    const V xc = hn::Min(x, hn::Set(d, 20.0f));
+    *e = vm32::Exp(d, xc);
+    *xe = hn::Mul(xc, *e);
+    const auto tiny = hn::Lt(xc, hn::Set(d, -80.0f));
+    if (HWY_UNLIKELY(!hn::AllFalse(d, tiny))) {
+      const V e_half = vm32::Exp(d, hn::Mul(xc, hn::Set(d, 0.5f)));
+      *xe = hn::IfThenElse(tiny, tbl::TimesExpTail(d, xc, e_half), *xe);
+    }
+    *q = hn::MulAdd(*e, hn::Add(*e, hn::Set(d, 2.0f)), hn::Set(d, 2.0f));
+  }
+  template <class D, class V> static V Fwd32(D d, V x, const double*) {
+    V e, xe, q;
+    Parts32(d, x, &e, &xe, &q);
+    const V r = hn::Div(hn::Mul(xe, hn::Add(e, hn::Set(d, 2.0f))), q);
+    return hn::IfThenElse(hn::Gt(x, hn::Set(d, 20.0f)), x, r);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double*) {
+    V e, xe, q;
+    Parts32(d, x, &e, &xe, &q);
+    const V one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
+    const V t = hn::Div(hn::Mul(e, hn::Add(e, two)), q);
+    V r = hn::Add(t, hn::Div(hn::Mul(hn::Mul(hn::Set(d, 4.0f), xe), hn::Add(one, e)), hn::Mul(q, q)));
+    r = tbl::NearRoot<Mish>(d, x, hn::Zero(d), r);
+    return hn::IfThenElse(hn::Gt(x, hn::Set(d, 20.0f)), one, r);
+  }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
 
@@ -889,6 +1142,27 @@ struct Softplus {
     const V z = hn::Mul(hn::Set(d, p[0]), x);
     return hn::IfThenElse(hn::Gt(z, hn::Set(d, p[1])), hn::Set(d, 1), tbl::Sigmoid(d, z));
   }
+  // float32 lanes: z = beta x as a float-float; log1p(e^-|z|) gets the low
+  // part as e^-|z| (1 -+ zl).
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    const V beta = hn::Set(d, float(p[0]));
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -1e30f)), hn::Set(d, 1e30f));
+    V zl;
+    const V z = vm32::TwoProd(d, beta, xc, &zl);
+    const auto pos = hn::Ge(z, hn::Zero(d));
+    V e = vm32::Exp(d, hn::Neg(hn::Abs(z)));
+    e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
+    const V sp = hn::Add(hn::IfThenElseZero(pos, hn::Add(z, zl)), vm32::Log1p(d, e));
+    return hn::IfThenElse(hn::Gt(z, hn::Set(d, float(p[1]))), x, hn::Div(sp, beta));
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -1e30f)), hn::Set(d, 1e30f));
+    V zl, s, sn;
+    const V z = vm32::TwoProd(d, hn::Set(d, float(p[0])), xc, &zl);
+    tbl::SigmoidPair32(d, z, zl, &s, &sn);
+    return hn::IfThenElse(hn::Gt(z, hn::Set(d, float(p[1]))), hn::Set(d, 1.0f), s);
+  }
   static std::vector<double> Kinks(const double* p) { return {p[1] / p[0]}; }
 };
 
@@ -920,6 +1194,9 @@ struct Softsign {
     const V r = hn::Div(hn::Set(d, 1), hn::Add(hn::Set(d, 1), hn::Abs(x)));
     return hn::Mul(r, r);
   }
+  static constexpr bool kFast32 = true;  // the same two roundings in float
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) { return Fwd<float>(d, x, p); }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) { return Deriv<float>(d, x, p); }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
 
@@ -1059,6 +1336,16 @@ struct Logsigmoid {
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     return tbl::Sigmoid(d, hn::Neg(x));
+  }
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double*) {
+    const V l = vm32::Log1p(d, vm32::Exp(d, hn::Neg(hn::Abs(x))));
+    return hn::Sub(hn::Min(x, hn::Zero(d)), l);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double*) {
+    V s, sn;
+    tbl::SigmoidPair32(d, x, hn::Zero(d), &s, &sn);
+    return sn;
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };

@@ -1,21 +1,23 @@
 // actlab: vector math for float32 lanes (Highway 1.0.3, per-target -inl.h).
 //
 // Functions (all `template <class D, class V = hn::Vec<D>> V Name(D d, V x)`,
-// TFromD<D> == float), each valid over the WHOLE float range. Worst errors
-// measured by tests/vmath32_test.cc (exhaustive over bands of exponents plus
-// a stride-997 sweep of all 2^32 bit patterns, ~5-9M inputs per function) on
-// AVX3/AVX2 (FMA) and SSE4/SCALAR (no FMA) are listed in each function's
-// comment; in short (ULP of the float result):
+// TFromD<D> == float; ErfcDD(d, zh, zl); TwoProd(d, a, b, &err)), each valid
+// over the WHOLE float range. Worst errors measured by tests/vmath32_test.cc
+// (~13-17M inputs per function: a stride-997 sweep of all 2^32 bit patterns,
+// an exhaustive binade where the algorithm switches, 1M linear-uniform,
+// +-256 ULP around every threshold) in ULP of the float result, AVX3/AVX2
+// (FMA) | SSE4/SCALAR (no FMA):
 //
-//   Exp    <= 0.51 ULP (normal results); gradual underflow within 0.6 units
-//          of 2^-149; +inf from 88.72283935546875 on (> 88.7228391...).
-//   Expm1  <= 0.52 ULP; -0 -> -0; -> -1 below ~-17.33.
-//   Log1p  <= 0.52 ULP; -1 -> -inf, < -1 -> NaN, +inf -> +inf.
-//   Tanh   <= 0.6 ULP; tanh(x) == x for tiny |x| (subnormals too).
-//   Erf    <= 0.6 ULP.
-//   Erfc   <= 0.51 ULP incl. gradual underflow (units of 2^-149 there).
-//   ErfcDD <= 0.51 ULP of the exact erfc(zh + zl).
-//   TwoProd: error-free transformation.
+//   Exp    0.62 | 0.62 for normal results; gradual underflow within 0.78
+//          units of 2^-149; +inf from 88.72283935546875 on; -inf -> +0.
+//   Expm1  0.89 | 0.89; -0 -> -0, tiny x -> x, -> -1 below ~-17.33.
+//   Log1p  0.93 | 0.95; -1 -> -inf, < -1 -> NaN, +inf -> +inf, ±0 -> ±0.
+//   Tanh   1.08 | 1.19 (near |x| = 0.88); tanh(x) == x for tiny |x|
+//          (subnormals too), ±inf -> ±1.
+//   Erf    0.99 | 1.32 (near |x| = 0.99).
+//   Erfc   0.58 | 0.58, gradual underflow included (0 from ~10.05 on).
+//   ErfcDD 0.58 | 0.58 of the exact erfc(zh + zl).
+//   TwoProd: error-free (tested: hi + lo == a*b exactly).
 //   NaN in -> NaN out everywhere; signed zeros are preserved where odd.
 //
 // Design: float32 lanes with float-float tricks where one rounding would
@@ -146,9 +148,7 @@ HWY_INLINE V Recip(D d, V v) {
 //   (C1 = ln2 with 15 significant bits, |k| <= 2^8, Sterbenz); r = r_hi -
 //   k*C2 with its rounding error rl (Fast2Sum: |k*C2| <= 2^-12 < |r_hi|
 //   except where both are tiny and rl's error is irrelevant).
-//   e^(r+rl) = 1 + r + r^2 P(r) + rl (1 + r), P: degree 4 minimax of
-//   (e^r - 1 - r)/r^2 on [-0.35, 0.35], relative error of the sum
-//   0.056 * 2^-24 (scripts/fit_vmath32.py exp 4). 1 + r is split exactly
+//   e^(r+rl) = 1 + r + tail (ExpTail); ExpCore splits 1 + r exactly
 //   (Fast2Sum), so the tail's rounding (|tail| <= 0.07) costs < 0.1 ULP.
 // kf (k as float) and ki (k as int32) are returned for the caller's scaling.
 template <class D, class V>
@@ -221,9 +221,10 @@ HWY_INLINE hn::Vec<D> ViaF64(D d, hn::Vec<D> x, hn::Vec<D> x2, const F& f) {
 #endif
 }
 
-// e^a in float64 lanes for a in [-1022*ln2, 0], relative error ~2^-28 (the
-// float exp polynomial evaluated in double; the reduction is exact to
-// 2^-46).
+// e^a in float64 lanes for a in [-1022*ln2, 0], relative error ~2^-28:
+// e^r = 1 + r + r^2 P(r), P degree 4 minimax on [-0.35, 0.35] (relative
+// error 0.056 * 2^-24, scripts/fit_vmath32.py exp 4; float coefficients
+// evaluated in double); the reduction is exact to 2^-46.
 template <class DD, class VD>
 HWY_INLINE VD ExpD(DD dd, VD a) {
   const hn::RebindToSigned<DD> di;
@@ -289,13 +290,34 @@ HWY_INLINE VD ErfcxD(DD dd, VD a) {
   const auto m1 = hn::Ge(a, hn::Set(dd, 2.0));
   const auto m2 = hn::Ge(a, hn::Set(dd, 3.5));
   const auto m3 = hn::Ge(a, hn::Set(dd, 6.0));
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  // >= 4 double lanes: one permute per coefficient (index = interval).
+  alignas(64) static constexpr double kT[11][8] = {
+#define ACTLAB_VM32_ROW(j) {kC[0][j], kC[1][j], kC[2][j], kC[3][j], 0, 0, 0, 0}
+      ACTLAB_VM32_ROW(0), ACTLAB_VM32_ROW(1), ACTLAB_VM32_ROW(2),
+      ACTLAB_VM32_ROW(3), ACTLAB_VM32_ROW(4), ACTLAB_VM32_ROW(5),
+      ACTLAB_VM32_ROW(6), ACTLAB_VM32_ROW(7), ACTLAB_VM32_ROW(8),
+      ACTLAB_VM32_ROW(9), ACTLAB_VM32_ROW(10)};
+#undef ACTLAB_VM32_ROW
+  const hn::RebindToSigned<DD> di;
+  auto idx = hn::Sub(hn::Zero(di), hn::VecFromMask(di, hn::RebindMask(di, m1)));
+  idx = hn::Sub(idx, hn::VecFromMask(di, hn::RebindMask(di, m2)));
+  idx = hn::Sub(idx, hn::VecFromMask(di, hn::RebindMask(di, m3)));
+  const auto ind = hn::IndicesFromVec(dd, idx);
   const auto coef = [&](int j) HWY_ATTR {
-    if (hn::AllFalse(dd, m1)) return hn::Set(dd, kC[0][j]);
+    return hn::TableLookupLanes(hn::Load(dd, kT[j]), ind);
+  };
+#else
+  const bool any1 = !hn::AllFalse(dd, m1);
+  const bool any2 = !hn::AllFalse(dd, m2);
+  const auto coef = [&](int j) HWY_ATTR {
+    if (!any1) return hn::Set(dd, kC[0][j]);
     VD c = hn::IfThenElse(m1, hn::Set(dd, kC[1][j]), hn::Set(dd, kC[0][j]));
-    if (hn::AllFalse(dd, m2)) return c;
+    if (!any2) return c;
     c = hn::IfThenElse(m2, hn::Set(dd, kC[2][j]), c);
     return hn::IfThenElse(m3, hn::Set(dd, kC[3][j]), c);
   };
+#endif
   const VD t = hn::Sub(a, coef(0));
   VD p = coef(10);
   for (int j = 9; j >= 1; --j) p = hn::MulAdd(p, t, coef(j));
@@ -333,11 +355,12 @@ HWY_INLINE VD ErfcD(DD dd, VD z) {
 
 // ---------------------------------------------------------------------------
 // exp(x). hwy's float Exp measures ~1 ULP and returns 0 for NaN. Here
-// e^x = 2^k (s + lo) (ExpCore), rounded once: <= 0.51 ULP for normal results.
+// e^x = 2^k (s + lo) (ExpCore), rounded once: 0.62 ULP for normal results.
 // Fast path (all |x| < 87): the exact exponent add. Otherwise x is clamped to
 // [-104, 89] and the scaling by 2^k is split into two exact power-of-two
 // factors so that only the last product rounds (gradual underflow: error
-// <= 0.5 + 0.33 units of 2^-149; overflow to +inf from 88.7228394 on).
+// <= 0.5 + 0.33 units of 2^-149 by analysis, 0.78 measured; overflow to +inf
+// from 88.72283935546875 on).
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Exp(D d, V x) {
   const hn::RebindToSigned<D> di;
@@ -362,7 +385,9 @@ HWY_INLINE V Exp(D d, V x) {
 //   expm1(x) = (2^k - 1) + 2^k r + 2^k tail
 // where 2^k - 1 = th + tl exactly (2Sum), th + 2^k r = s + e exactly
 // (Fast2Sum: |th| >= |2^k r|), and one final rounding of
-// s + (e + tl + 2^k tail): <= 0.52 ULP. k = 0 (|x| < ln2/2) degenerates to
+// s + (e + tl + 2^k tail): 0.89 ULP measured (the tail's Horner error, scaled
+// by 2^k, near x = 0.375 where the result is smallest relative to 2^k e^r);
+// the r^2/2 part of the tail is exact (TwoProd), without that 1.06-1.18. k = 0 (|x| < ln2/2) degenerates to
 // x + tail with r = x exactly, so tiny x gives x. x > 88 uses Exp (the -1 is
 // far below half an ULP there); expm1(±0) = ±0, -inf -> -1.
 template <class D, class V = hn::Vec<D>>
@@ -396,7 +421,7 @@ HWY_INLINE V Expm1(D d, V x) {
 //   (relative error 0.070 * 2^-24, scripts/fit_vmath32.py log1p 8),
 //   k*C1 + f split exactly (Fast2Sum; C1 = ln2 with 15 bits, k*C1 exact) and
 //   c/u from an approximate reciprocal (its 2^-12 error is ~2^-36 absolute).
-// <= 0.52 ULP. Specials: -1 -> -inf, < -1 -> NaN, +inf -> +inf, NaN -> NaN,
+// 0.93 ULP (FMA) / 0.95 (no FMA). Specials: -1 -> -inf, < -1 -> NaN, +inf -> +inf, NaN -> NaN,
 // ±0 -> ±0.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Log1p(D d, V x) {
@@ -451,7 +476,9 @@ HWY_INLINE V Log1p(D d, V x) {
 //            (k <= 23; beyond, the quotient is < 2^-22 anyway), so only the
 //            denominator's and the reciprocal's roundings count; the
 //            quotient is <= 0.24, so they cost <= 0.25 ULP of the result.
-// <= 0.6 ULP; ±inf -> ±1; NaN -> NaN.
+// 1.08 ULP (FMA) / 1.19 (no FMA), both in the polynomial near |x| = 0.88
+// (x^3 P is -0.24 of x there).
+// ±inf -> ±1; NaN -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Tanh(D d, V x) {
   const V ax = hn::Abs(x);
@@ -481,12 +508,14 @@ HWY_INLINE V Tanh(D d, V x) {
     detail::ExpReduce(d, hn::Add(a, a), &kf, &ki, &r, &rl);
     V tail_l;
     const V tail_h = detail::ExpTail<false>(d, r, rl, &tail_l);
-    const V tail = hn::Add(tail_h, tail_l);
     const hn::RebindToSigned<D> di;
     const V pinv = detail::Pow2I(d, hn::Neg(ki));  // 2^-k, k in [3, 28]
-    V de;
-    const V dh = detail::FastTwoSum(hn::Add(one, pinv), r, &de);
-    const V dl = hn::Add(de, tail);
+    // Denominator (1 + 2^-k) + r + tail as dh + dl, |dl| <= ulp(dh).
+    V e1, e2;
+    const V s1 = detail::FastTwoSum(hn::Add(one, pinv), r, &e1);
+    // s1 >= 0.65 > tail; tail's rounding is <= 2^-29 absolute.
+    const V dh = detail::FastTwoSum(s1, hn::Add(tail_h, tail_l), &e2);
+    const V dl = hn::Add(e1, e2);
     const V rc = detail::Recip(d, dh);
     const V rc2 = hn::MulAdd(hn::Mul(hn::Neg(dl), rc), rc, rc);  // 1/(dh+dl)
     const V q2 = detail::Pow2I(d, hn::Sub(hn::Set(di, 1), ki));
@@ -500,7 +529,8 @@ HWY_INLINE V Tanh(D d, V x) {
 //   |x| < 1:  x + x P(x^2) in float lanes (P: see detail::ErfSmallP).
 //   |x| >= 1: ±(1 - erfc(min(|x|, 4))) in float64 lanes (detail::ErfcD),
 //             rounded once (erf(4) rounds to 1).
-// <= 0.6 ULP; ±0 -> ±0, subnormals: x + x*P rounds once; ±inf -> ±1.
+// 0.99 ULP (FMA) / 1.32 (no FMA), near |x| = 0.99 where c0 + z R cancels;
+// ±0 -> ±0, subnormals: x + x*P rounds once; ±inf -> ±1.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Erf(D d, V x) {
   const V ax = hn::Abs(x);
@@ -508,16 +538,7 @@ HWY_INLINE V Erf(D d, V x) {
   const auto m_small = hn::Lt(ax, one);
   V y = x;  // NaN stays NaN
   if (!hn::AllFalse(d, m_small)) {
-#if HWY_NATIVE_FMA
-    // c0 + z R cancels to ~0.55 of z R near |x| = 1: with z = x^2 as an exact
-    // pair the rounding of z does not show (0.99 -> 0.75 ULP for 2 FMAs).
-    V zl;
-    const V zh = vm32::TwoProd(d, x, x, &zl);
-    const V r = detail::ErfSmallR(d, zh);
-    const V p = hn::MulAdd(zl, r, hn::MulAdd(r, zh, detail::ErfSmallC0(d)));
-#else
     const V p = detail::ErfSmallP(d, hn::Mul(x, x));
-#endif
     y = hn::IfThenElse(m_small, hn::MulAdd(x, p, x), y);
   }
   const auto m_large = hn::Ge(ax, one);
@@ -533,7 +554,7 @@ HWY_INLINE V Erf(D d, V x) {
 }
 
 // erfc(x), evaluated in float64 lanes (detail::ErfcD) and rounded once:
-// <= 0.51 ULP, gradual underflow within 0.51 units of 2^-149 (0 from ~10.05
+// 0.58 ULP, gradual underflow included (units of 2^-149; 0 from ~10.05
 // on), 2 below ~-3.9; erfc(+inf) = 0, erfc(-inf) = 2, NaN -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Erfc(D d, V x) {
@@ -547,7 +568,7 @@ HWY_INLINE V Erfc(D d, V x) {
 // erfc(zh + zl) for a float-float argument (|zl| <= ulp(zh)), e.g. GELU's
 // z = -x/sqrt(2) = zh + zl with zl from TwoProd. zh + zl is formed in double
 // (error <= 2^-53 relative, i.e. <= 2 z^2 2^-53 relative in erfc) and the
-// rest is Erfc's float64 evaluation: <= 0.51 ULP of the exact erfc(zh + zl).
+// rest is Erfc's float64 evaluation: 0.58 ULP of the exact erfc(zh + zl).
 // NaN in zh -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V ErfcDD(D d, V zh, V zl) {
