@@ -51,7 +51,7 @@ def lawson(A, y, w0, iters=400):
     return best[1]
 
 
-def fit(f, g, h, v, a, b, deg, f32=True, npts=3000):
+def fit(f, g, h, v, a, b, deg, f32=True, npts=3000, keep0=False):
     xs = grid(a, b, npts)
     fx = np.array([float(f(mpmath.mpf(float(x)))) for x in xs])
     gx = np.array([float(g(x)) for x in xs])
@@ -64,7 +64,8 @@ def fit(f, g, h, v, a, b, deg, f32=True, npts=3000):
     c = lawson(A, y, w0)
     if f32:
         for j in range(deg + 1):
-            cj = float(np.float32(c[j]))
+            # keep0: c0 stays a double (used as a float-float hi + lo pair)
+            cj = float(c[j]) if (keep0 and j == 0) else float(np.float32(c[j]))
             fixed.append(cj)
             y = y - A[:, j] * cj
             A[:, j] = 0
@@ -124,7 +125,7 @@ def run(name):
         c, e = fit(E.erf, lambda x: x, lambda x: x, lambda x: x * x,
                    2**-10, T, deg)
         show("erf", c, e, f"[0, {T}]")
-    elif name.startswith("erfcx"):
+    elif name == "erfcx":
         # erfcx(x) = erfc(x) e^{x^2} as P(x - m) on [a, b], double coefficients
         a, b = float(sys.argv[2]), float(sys.argv[3])
         deg = int(sys.argv[4])
@@ -132,7 +133,28 @@ def run(name):
         c, e = fit(lambda x: E.erfc(x) * E.exp(x * x), lambda x: 0,
                    lambda x: 1, lambda x: x - m, a, b, deg, f32=False)
         show(f"erfcx, variable x - {m}", c, e, f"[{a}, {b}]")
-
+    elif name == "erfcxf":
+        # erfcx(a) = erfc(a) e^{a^2} as c0 + sum_j c_j (a - m)^j on 8 pieces
+        # selected by the float bits of a + OFF (>> 22: binade and first
+        # mantissa bit), i.e. a + OFF in [OFF,1) [1,1.5) [1.5,2) [2,3) [3,4)
+        # [4,6) [6,8) [8,12), a in [0, 10.1]; each piece widened by 2^-20
+        # (a + OFF rounds). c0 is a double (a float-float hi + lo in the C
+        # code), c1.. floats. Usage: erfcxf DEG [OFF]
+        deg = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+        off = float(sys.argv[3]) if len(sys.argv) > 3 else 0.75
+        edges = [max(0.0, v - off) for v in [off, 1, 1.5, 2, 3, 4, 6, 8]] + [10.1]
+        for a, b in zip(edges[:-1], edges[1:]):
+            if b <= a:
+                continue
+            m = float(np.float32((a + b) / 2))
+            c, e = fit(lambda x: E.erfc(x) * E.exp(x * x), lambda x: 0,
+                       lambda x: 1, lambda x: x - m, max(0.0, a - 2**-20),
+                       b + 2**-20, deg, keep0=True, npts=1000)
+            hi = float(np.float32(c[0]))
+            lo = float(np.float32(c[0] - hi))
+            print(f"// erfcx [{a}, {b}] m = {m}: max rel err {e:.4f} * 2^-24")
+            print("  {" + ", ".join([f"{m.hex()}f", f"{hi.hex()}f", f"{lo.hex()}f"] +
+                                    [f"{float(x).hex()}f" for x in c[1:]]) + "},")
 
 if __name__ == "__main__":
     run(sys.argv[1])

@@ -262,6 +262,25 @@ TEST(Layout, EverySizeAndOffsetOnEveryTargetMatches) {
   force_target("");
 }
 
+TEST(Layout, AxisFunctionsInPlace) {
+  std::mt19937_64 rng(4);
+  std::normal_distribution<double> normal(0, 5);
+  for (const char* name : {"softmax", "log_softmax", "softmin"}) {
+    for (size_t k : {1, 5, 16, 37}) {
+      std::vector<float> x(6 * k), y(6 * k);
+      std::vector<double> xd(6 * k), yd(6 * k);
+      for (size_t i = 0; i < x.size(); ++i) xd[i] = x[i] = float(normal(rng));
+      const Activation a = Activation::make(name);
+      forward(a, x.data(), y.data(), x.size(), k);
+      forward(a, x.data(), x.data(), x.size(), k);
+      EXPECT_EQ(x, y) << name << " k=" << k;
+      forward(a, xd.data(), yd.data(), xd.size(), k);
+      forward(a, xd.data(), xd.data(), xd.size(), k);
+      EXPECT_EQ(xd, yd) << name << " k=" << k;
+    }
+  }
+}
+
 TEST(Layout, ThreadsAndStreamingGiveIdenticalResults) {
   const size_t n = (size_t{1} << 22) + 13;  // 16 MiB: the streaming path
   std::vector<float> x(n), y1(n), y2(n), y3(n);

@@ -338,6 +338,124 @@ void BackwardRows(AxisOp op, const T* x, const T* dy, T* dx, size_t rows, size_t
     }
   }
 }
+// float32 rows in float32 lanes: e^(s - m) by vmath32 with the rounding of
+// s - m carried (2Sum), sums in float64. Results within ~2 ULP; the rows are
+// mapped at twice the lanes and without float64 exponentials.
+struct RowsF32 {
+  hn::ScalableTag<float> d;
+  size_t N = hn::Lanes(d);
+  std::vector<float> e, diff, err;
+  explicit RowsF32(size_t k) : e(k), diff(k), err(k) {}
+
+  // Returns the sum of e_j over the non-maximal entries; `count` = number of
+  // maximal ones (each e_j = 1 exactly). NaN anywhere gives NaN sums.
+  // e_j goes to `e_out` (the output row itself for softmax); s_j - m and its
+  // rounding error are kept only when `keep_diff` (log_softmax).
+  double Exponentials(const float* x, size_t k, float sign, size_t* count, float* e_out, bool keep_diff) {
+    using V = hn::Vec<decltype(d)>;
+    HWY_ALIGN float xb[HWY_MAX_BYTES / sizeof(float)];
+    const auto load = [&](size_t j) -> V {
+      if (j + N <= k) return hn::Mul(hn::Set(d, sign), hn::LoadU(d, x + j));
+      for (size_t l = 0; l < N; ++l) xb[l] = j + l < k ? sign * x[j + l] : -std::numeric_limits<float>::infinity();
+      return hn::Load(d, xb);
+    };
+    V vmax = hn::Set(d, -std::numeric_limits<float>::infinity());
+    for (size_t j = 0; j < k; j += N) vmax = hn::Max(vmax, load(j));
+    const float m = hn::GetLane(hn::MaxOfLanes(d, vmax));
+    const V neg_m = hn::Set(d, -m);
+    const bool finite_max = std::isfinite(m);
+    V sum = hn::Zero(d), sum_lo = hn::Zero(d);  // per-lane 2Sum: exact to ~2^-48
+    size_t c = 0;
+    HWY_ALIGN float eb[HWY_MAX_BYTES / sizeof(float)] = {}, db[HWY_MAX_BYTES / sizeof(float)] = {};
+    for (size_t j = 0; j < k; j += N) {
+      const V sv = load(j);
+      V lo;
+      const V dv = vm32::detail::TwoSum(sv, neg_m, &lo);
+      lo = finite_max ? hn::IfThenElseZero(hn::IsFinite(dv), lo) : hn::Zero(d);
+      V ev = vm32::Exp(d, dv);
+      ev = hn::MulAdd(ev, lo, ev);  // e^(d + lo) = e^d (1 + lo)
+      const auto is_max = hn::Eq(dv, hn::Zero(d));
+      c += hn::CountTrue(d, is_max);
+      V serr;
+      sum = vm32::detail::TwoSum(sum, hn::IfThenZeroElse(is_max, ev), &serr);
+      sum_lo = hn::Add(sum_lo, serr);
+      const size_t cnt = std::min(N, k - j);
+      if (cnt == N) {
+        hn::StoreU(ev, d, e_out + j);
+        if (keep_diff) {
+          hn::StoreU(dv, d, diff.data() + j);
+          hn::StoreU(lo, d, err.data() + j);
+        }
+      } else {
+        hn::Store(ev, d, eb);
+        std::memcpy(e_out + j, eb, cnt * sizeof(float));
+        if (keep_diff) {
+          hn::Store(dv, d, db);
+          std::memcpy(diff.data() + j, db, cnt * sizeof(float));
+          hn::Store(lo, d, db);
+          std::memcpy(err.data() + j, db, cnt * sizeof(float));
+        }
+      }
+    }
+    *count = c;
+    hn::Store(sum, d, eb);
+    hn::Store(sum_lo, d, db);
+    double total = 0;
+    for (size_t l = 0; l < N; ++l) total += double(eb[l]) + double(db[l]);
+    return total;
+  }
+};
+
+template <>
+inline void ForwardRows<float>(AxisOp op, const float* x, float* y, size_t rows, size_t k) {
+  RowsF32 w(k);
+  const float sign = op == AxisOp::kSoftmin ? -1.0f : 1.0f;
+  for (size_t r = 0; r < rows; ++r) {
+    size_t count = 0;
+    float* yr = y + r * k;
+    const bool log = op == AxisOp::kLogSoftmax;
+    // In place (y == x) is fine: each x_j is read before e_j overwrites it.
+    const double non_max = w.Exponentials(x + r * k, k, sign, &count, log ? w.e.data() : yr, log);
+    if (count == 0) {
+      for (size_t j = 0; j < k; ++j) yr[j] = std::numeric_limits<float>::quiet_NaN();
+      continue;
+    }
+    if (op == AxisOp::kLogSoftmax) {
+      const float lse = float(std::log1p(non_max + double(count - 1)));
+      for (size_t j = 0; j < k; ++j) yr[j] = (w.diff[j] - lse) + w.err[j];
+    } else {
+      const float inv = float(1.0 / (non_max + double(count)));
+      for (size_t j = 0; j < k; ++j) yr[j] *= inv;
+    }
+  }
+}
+
+template <>
+inline void BackwardRows<float>(AxisOp op, const float* x, const float* dy, float* dx, size_t rows, size_t k) {
+  RowsF32 w(k);
+  const float sign = op == AxisOp::kSoftmin ? -1.0f : 1.0f;
+  for (size_t r = 0; r < rows; ++r) {
+    size_t count = 0;
+    const double sum = w.Exponentials(x + r * k, k, sign, &count, w.e.data(), false) + double(count);
+    const float inv = count ? float(1.0 / sum) : std::numeric_limits<float>::quiet_NaN();
+    const float* g = dy ? dy + r * k : nullptr;
+    float* dxr = dx + r * k;
+    for (size_t j = 0; j < k; ++j) w.e[j] *= inv;  // s_j
+    // dot = sum_j dy_j s_j (sum_j dy_j for log_softmax), in float64 with four
+    // independent accumulators.
+    double acc[4] = {0, 0, 0, 0};
+    for (size_t j = 0; j < k; ++j) {
+      const double gj = g ? double(g[j]) : 1.0;
+      acc[j & 3] += op == AxisOp::kLogSoftmax ? gj : gj * double(w.e[j]);
+    }
+    const double dot = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (size_t j = 0; j < k; ++j) {
+      const double gj = g ? double(g[j]) : 1.0;
+      const double sj = w.e[j];
+      dxr[j] = op == AxisOp::kLogSoftmax ? float(gj - sj * dot) : float(sign * sj * (gj - dot));
+    }
+  }
+}
 }  // namespace axis
 
 // ---- dispatch by table index -----------------------------------------------------
