@@ -131,35 +131,85 @@ void ElementwiseRun(const T* x, const T* dy, T* out, size_t n, const double* p, 
 // ---- GLU ----------------------------------------------------------------------
 // x: (rows, 2K) = [a | b]. Forward y (rows, K) = a sigma(b). Backward with dy
 // (rows, K) (or 1): dx = [dy sigma(b) | dy a sigma(b) sigma(-b)].
+// The vector body in lanes of type TC (float32 data: float32 lanes, with a
+// float64 retry of any vector whose gate sigma(b) falls into the float
+// subnormals, b < -80, where a * sigma(b) would amplify its rounding).
+template <int kOp, class D>
+HWY_INLINE void GluVec(D d, hn::Vec<D> av, hn::Vec<D> bv, hn::Vec<D> gv, hn::Vec<D>* o1, hn::Vec<D>* o2) {
+  hn::Vec<D> s, sn;
+  if constexpr (sizeof(hn::TFromD<D>) == 4) {
+    tbl::SigmoidPair32(d, bv, hn::Zero(d), &s, &sn);
+  } else {
+    tbl::SigmoidPair(d, bv, &s, &sn);
+  }
+  if constexpr (kOp == kForward) {
+    *o1 = hn::Mul(av, s);  // y = a sigma(b)
+  } else {
+    *o1 = hn::Mul(gv, s);                          // da = dy sigma(b)
+    *o2 = hn::Mul(hn::Mul(gv, av), hn::Mul(s, sn));  // db = dy a sigma(b) sigma(-b)
+  }
+}
+
 template <int kOp, class T>
 void GluRun(const T* x, const T* dy, T* out, size_t rows, size_t k) {
-  const hn::ScalableTag<double> dc;
+  using TC = std::conditional_t<std::is_same_v<T, float>, float, double>;
+  const hn::ScalableTag<TC> dc;
   const hn::Rebind<T, decltype(dc)> ds;
+  using VC = hn::Vec<decltype(dc)>;
   const size_t N = hn::Lanes(dc);
-  HWY_ALIGN T ab[HWY_MAX_BYTES / sizeof(T)] = {}, bb[HWY_MAX_BYTES / sizeof(T)] = {},
-              gb[HWY_MAX_BYTES / sizeof(T)] = {}, o1[HWY_MAX_BYTES / sizeof(T)] = {},
-              o2[HWY_MAX_BYTES / sizeof(T)] = {};
+  // 64 bytes (not HWY_MAX_BYTES) so GCC sees the tail copies fit on every target.
+  alignas(64) T ab[64 / sizeof(T)] = {}, bb[64 / sizeof(T)] = {}, gb[64 / sizeof(T)] = {},
+      o1b[64 / sizeof(T)] = {}, o2b[64 / sizeof(T)] = {};
   for (size_t r = 0; r < rows; ++r) {
     const T* a = x + r * 2 * k;
     const T* b = a + k;
     const T* g = dy ? dy + r * k : nullptr;
     for (size_t j = 0; j < k; j += N) {
       const size_t m = j + N <= k ? N : k - j;
-      std::memcpy(ab, a + j, m * sizeof(T));
-      std::memcpy(bb, b + j, m * sizeof(T));
-      if (g) std::memcpy(gb, g + j, m * sizeof(T));
-      const auto av = LoadAs(dc, ds, ab), bv = LoadAs(dc, ds, bb);
-      const auto gv = g ? LoadAs(dc, ds, gb) : hn::Set(dc, 1.0);
-      hn::Vec<decltype(dc)> s, sn;
-      tbl::SigmoidPair(dc, bv, &s, &sn);
-      if constexpr (kOp == kForward) {
-        hn::Store(Narrow(dc, ds, hn::Mul(av, s)), ds, o1);
-        std::memcpy(out + r * k + j, o1, m * sizeof(T));
+      const bool full = m == N;
+      if (!full) {  // tail: pad into aligned buffers
+        std::memcpy(ab, a + j, m * sizeof(T));
+        std::memcpy(bb, b + j, m * sizeof(T));
+        if (g) std::memcpy(gb, g + j, m * sizeof(T));
+      }
+      const VC av = LoadAs(dc, ds, full ? a + j : ab), bv = LoadAs(dc, ds, full ? b + j : bb);
+      const VC gv = g ? LoadAs(dc, ds, full ? g + j : gb) : hn::Set(dc, TC(1));
+      VC o1, o2 = hn::Zero(dc);
+      GluVec<kOp>(dc, av, bv, gv, &o1, &o2);
+      if constexpr (std::is_same_v<TC, float>) {
+        const auto tiny = hn::Lt(bv, hn::Set(dc, -80.0f));
+        if (HWY_UNLIKELY(!hn::AllFalse(dc, tiny))) {
+          const auto redo = [&](int which) {
+            return vm32::detail::ViaF64(dc, av, bv, [&](auto dd, auto a64, auto b64) HWY_ATTR {
+              using V64 = decltype(a64);
+              V64 p1, p2 = hn::Zero(dd);
+              const hn::Half<decltype(dc)> dh;
+              (void)dh;
+              GluVec<kOp>(dd, a64, b64, hn::Set(dd, 1.0), &p1, &p2);
+              return which == 1 ? p1 : p2;
+            });
+          };
+          // gv multiplies afterwards in float64 would be exact too, but the
+          // retry is rare: recompute with dy = 1 and scale by dy in float.
+          if constexpr (kOp == kForward) {
+            o1 = hn::IfThenElse(tiny, redo(1), o1);
+          } else {
+            o1 = hn::IfThenElse(tiny, hn::Mul(gv, redo(1)), o1);
+            o2 = hn::IfThenElse(tiny, hn::Mul(gv, redo(2)), o2);
+          }
+        }
+      }
+      T* y1 = kOp == kForward ? out + r * k + j : out + r * 2 * k + j;
+      if (full) {
+        hn::StoreU(Narrow(dc, ds, o1), ds, y1);
+        if constexpr (kOp != kForward) hn::StoreU(Narrow(dc, ds, o2), ds, out + r * 2 * k + k + j);
       } else {
-        hn::Store(Narrow(dc, ds, hn::Mul(gv, s)), ds, o1);                        // da
-        hn::Store(Narrow(dc, ds, hn::Mul(hn::Mul(gv, av), hn::Mul(s, sn))), ds, o2);  // db
-        std::memcpy(out + r * 2 * k + j, o1, m * sizeof(T));
-        std::memcpy(out + r * 2 * k + k + j, o2, m * sizeof(T));
+        hn::Store(Narrow(dc, ds, o1), ds, o1b);
+        std::memcpy(y1, o1b, m * sizeof(T));
+        if constexpr (kOp != kForward) {
+          hn::Store(Narrow(dc, ds, o2), ds, o2b);
+          std::memcpy(out + r * 2 * k + k + j, o2b, m * sizeof(T));
+        }
       }
     }
   }
