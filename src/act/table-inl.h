@@ -178,6 +178,22 @@ HWY_INLINE V Float64Lanes(D d, V x, M mask, V r, const double* p) {
   return hn::IfThenElse(mask, r64, r);
 }
 
+// float32 lanes: log(1 + u) for u = e^-|z| in [0, 1] (softplus, logsigmoid),
+// as u P(u) with P(u) ~ log1p(u)/u: degree-10 Chebyshev fit on [0, 1] with
+// float coefficients, relative error 2.2e-9 = 0.04 ULP (mpmath chebyfit,
+// 40 digits; the evaluation adds < 1 ULP). Three times faster than a general
+// log1p, which must also handle large arguments.
+template <class D, class V>
+HWY_INLINE V Log1pUnit32(D d, V u) {
+  constexpr float kP[] = {0.001986696617677808f, -0.013187826611101627f, 0.04100657254457474f,
+                          -0.08188040554523468f, 0.12377995997667313f,   -0.16087622940540314f,
+                          0.19885820150375366f,  -0.24986496567726135f,  0.33332496881484985f,
+                          -0.4999997913837433f,  1.0f};
+  V acc = hn::Set(d, kP[0]);
+  for (size_t k = 1; k < sizeof(kP) / sizeof(float); ++k) acc = hn::MulAdd(acc, u, hn::Set(d, kP[k]));
+  return hn::Mul(u, acc);
+}
+
 // x * exp(x) for x <= 0 without losing digits when exp(x) is subnormal but
 // the product is not (or is, less so): exp(x/2) is normal down to x = -1416,
 // and (x * exp(x/2)) * exp(x/2) rounds into the subnormal range only once.
@@ -1153,7 +1169,7 @@ struct Softplus {
     const auto pos = hn::Ge(z, hn::Zero(d));
     V e = vm32::Exp(d, hn::Neg(hn::Abs(z)));
     e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
-    const V sp = hn::Add(hn::IfThenElseZero(pos, hn::Add(z, zl)), vm32::Log1p(d, e));
+    const V sp = hn::Add(hn::IfThenElseZero(pos, hn::Add(z, zl)), tbl::Log1pUnit32(d, e));
     return hn::IfThenElse(hn::Gt(z, hn::Set(d, float(p[1]))), x, hn::Div(sp, beta));
   }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
@@ -1339,7 +1355,7 @@ struct Logsigmoid {
   }
   static constexpr bool kFast32 = true;
   template <class D, class V> static V Fwd32(D d, V x, const double*) {
-    const V l = vm32::Log1p(d, vm32::Exp(d, hn::Neg(hn::Abs(x))));
+    const V l = tbl::Log1pUnit32(d, vm32::Exp(d, hn::Neg(hn::Abs(x))));
     return hn::Sub(hn::Min(x, hn::Zero(d)), l);
   }
   template <class D, class V> static V Deriv32(D d, V x, const double*) {

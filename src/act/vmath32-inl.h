@@ -221,27 +221,6 @@ HWY_INLINE hn::Vec<D> ViaF64(D d, hn::Vec<D> x, hn::Vec<D> x2, const F& f) {
 #endif
 }
 
-// e^a in float64 lanes for a in [-1022*ln2, 0], relative error ~2^-28:
-// e^r = 1 + r + r^2 P(r), P degree 4 minimax on [-0.35, 0.35] (relative
-// error 0.056 * 2^-24, scripts/fit_vmath32.py exp 4; float coefficients
-// evaluated in double); the reduction is exact to 2^-46.
-template <class DD, class VD>
-HWY_INLINE VD ExpD(DD dd, VD a) {
-  const hn::RebindToSigned<DD> di;
-  const VD kShift = hn::Set(dd, 0x1.8p52);
-  const VD t = hn::MulAdd(a, hn::Set(dd, 0x1.71547652b82fep0), kShift);
-  const VD k = hn::Sub(t, kShift);
-  const auto ki = hn::Sub(hn::BitCast(di, t), hn::BitCast(di, kShift));
-  const VD r = hn::NegMulAdd(k, hn::Set(dd, 0x1.62e42fefa39efp-1), a);
-  const VD r2 = hn::Mul(r, r);
-  VD p = hn::MulAdd(hn::Set(dd, 0x1.6a4da6p-10), r, hn::Set(dd, 0x1.123e58p-7));
-  const VD p01 = hn::MulAdd(hn::Set(dd, 0x1.55548cp-3), r, hn::Set(dd, 0x1.fffffcp-2));
-  p = hn::MulAdd(p, r, hn::Set(dd, 0x1.5558b8p-5));
-  p = hn::MulAdd(p, r2, p01);
-  const VD e = hn::Add(hn::MulAdd(r2, p, r), hn::Set(dd, 1.0));
-  return hn::BitCast(dd, hn::Add(hn::BitCast(di, e), hn::ShiftLeft<52>(ki)));
-}
-
 // erf(x)/x - 1 = c0 + z R(z), z = x^2, for |x| <= 1: degree 6 minimax
 // (relative error of x + x*P: 0.024 * 2^-24, scripts/fit_vmath32.py erf 6
 // 1.0). Works for float and double lanes (float coefficients).
@@ -263,92 +242,102 @@ HWY_INLINE V ErfSmallP(D d, V z) {
   return hn::MulAdd(ErfSmallR(d, z), z, ErfSmallC0(d));
 }
 
-// erfcx(a) = e^(a^2) erfc(a) for a in [1, 10.1], float64 lanes: degree 9
-// polynomials in a - m on [1, 2], [2, 3.5], [3.5, 6], [6, 10.1] (double
-// coefficients, max relative errors 0.0024, 0.0056, 0.018, 0.027 * 2^-24;
-// scripts/fit_vmath32.py erfcx A B 9), coefficients selected per lane.
-template <class DD, class VD>
-HWY_INLINE VD ErfcxD(DD dd, VD a) {
-  static constexpr double kC[4][11] = {
-      {1.5, 0x1.494daffaf1898p-2, -0x1.4f198841dc752p-3, 0x1.37ea24aa5a408p-4,
-       -0x1.0dc51e1caf2e0p-5, 0x1.b65bb8198e88ap-7, -0x1.513f3b45f844ep-8,
-       0x1.ed9534d32d700p-10, -0x1.5ab46e6b64bb5p-11, 0x1.f358ac707fba4p-13,
-       -0x1.4107bf45dd6aap-14},
-      {2.75, 0x1.8c9eb6922ccdap-3, -0x1.03057810b177bp-4, 0x1.43b985753385ep-6,
-       -0x1.84e9aa893b14cp-8, 0x1.c2ccb67fad660p-10, -0x1.f9a16d02b16f8p-12,
-       0x1.1240b51253bc0p-13, -0x1.22693930bdbe0p-15, 0x1.4763253decc00p-17,
-       -0x1.45ec155a67500p-19},
-      {4.75, 0x1.dc603a4729c92p-4, -0x1.81149bc1293d0p-6, 0x1.317c02e1a9616p-8,
-       -0x1.dc1aea987b90ep-11, 0x1.6ccc2c0976c00p-13, -0x1.12f7ab9f54940p-15,
-       0x1.95a0a05a16800p-18, -0x1.28d5d1355a800p-20, 0x1.e69de6cc90000p-23,
-       -0x1.5762534e60000p-25},
-      {8.05, 0x1.1ce7c1af5446bp-4, -0x1.16ed13600a845p-7, 0x1.0f1973b47fff6p-10,
-       -0x1.05a0f4eb75490p-13, 0x1.f590227434280p-17, -0x1.dd68f39424a00p-20,
-       0x1.bfbd45778c000p-23, -0x1.a4cada8f98000p-26, 0x1.c87e8cc800000p-29,
-       -0x1.a5c13cc000000p-32},
+// erfc(zh + zl) in float32 lanes for any zh (|zl| <= ulp(zh); kDD = false:
+// zl ignored, taken as 0), one formula everywhere (no cancellation: erfc(a)
+// <= 1 and erfc(-a) = 2 - erfc(a) is in [1, 2]):
+//   a + al = |zh + zl| (a = min(|zh|, 10.1), al = 0 when clamped: erfc(10.1)
+//   rounds to 0), erfc(a + al) = e^-(a + al)^2 * erfcx(a + al), with
+//   * (a + al)^2 = h + l: h + hl = a^2 exactly (TwoProd), l = hl + 2 a al
+//     (error ~2^-47 h); e^(-h - l) = 2^k (s + lo) from ExpReduce(-h) with
+//     -l folded into its low part rl (|l| <= 2^-16, its square is negligible)
+//     and ExpTail: ~2^-28 relative, unrounded.
+//   * erfcx(a + al) = c0 + sum_j c_j t^j, t = (a - m) + al, degree 8 on 8
+//     pieces selected by the float bits of a + 0.75 (>> 22: binade and first
+//     mantissa bit): a in [0, 0.25) [0.25, 0.75) [0.75, 1.25) [1.25, 2.25)
+//     [2.25, 3.25) [3.25, 5.25) [5.25, 7.25) [7.25, 10.1], max relative error
+//     0.0031 0.0074 0.0016 0.041 0.0017 0.050 0.013 0.0061 * 2^-24
+//     (scripts/fit_vmath32.py erfcxf 8 0.75); c0 as a float-float c0h + c0l
+//     (a rounded c0 would cost up to 0.5 * 2^-24 at t = 0), c1.. floats.
+//     Coefficients per lane: one permute each on AVX2/AVX3 (TableLookupLanes),
+//     a gather elsewhere.
+//   * mm = (s + lo)(c0h + u), u = t P(t) + c0l: c0h + u = qh + ql and
+//     s qh = ph + pl exactly, mm = ph + (pl + lo qh + s ql) (one rounding
+//     that matters, plus u's Horner errors, |u| <= ~0.25 c0h), then times
+//     2^k: exact for normal results; subnormal results (a > ~9.1) round mm
+//     a second time (see below; mm's rounding costs <= 2^-24 relative there,
+//     i.e. <= 0.5 units of 2^-149).
+//   zh < 0: 2 - that. Errors: the final rounding (0.5 ULP) plus the rounding
+//   of s u + lo Q (|s u| <= ~0.1 of the result) and the fits.
+// NaN/inf: erfc(+inf) = 0, erfc(-inf) = 2, NaN -> unspecified (callers fix).
+template <bool kDD, class D, class V>
+HWY_INLINE V ErfcCore(D d, V zh, V zl) {
+  const hn::RebindToSigned<D> di;
+  alignas(64) static constexpr float kT[11][16] = {
+      {0x1p-3f, 0x1p-1f, 0x1p+0f, 0x1.cp+0f, 0x1.6p+1f, 0x1.1p+2f, 0x1.9p+2f, 0x1.15999ap+3f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {0x1.bf16fp-1f, 0x1.3b3bc4p-1f, 0x1.b5d878p-2f, 0x1.23cfc2p-2f, 0x1.8c9eb6p-3f, 0x1.08e62cp-3f, 0x1.6d2f82p-4f, 0x1.08a71ep-4f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {-0x1.f4e0c2p-26f, -0x1.b3eebep-28f, 0x1.f272bp-31f, 0x1.e2f96ap-27f, 0x1.1fd848p-28f, 0x1.d0a9e8p-28f, -0x1.c81848p-29f, -0x1.dd4d2ap-30f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {-0x1.d1f52ep-1f, -0x1.067f26p-1f, -0x1.17c4e4p-2f, -0x1.0c3d52p-3f, -0x1.030578p-4f, -0x1.da395p-6f, -0x1.c82c12p-7f, -0x1.e1d6fap-8f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {0x1.84d848p-1f, 0x1.6ff862p-2f, 0x1.3c2728p-3f, 0x1.c8d0cep-5f, 0x1.43b98cp-6f, 0x1.9ef716p-8f, 0x1.19a244p-9f, 0x1.b3e0c8p-11f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {-0x1.163cacp-1f, -0x1.c6ae12p-3f, -0x1.448368p-4f, -0x1.6cb74p-6f, -0x1.84e9eep-8f, -0x1.6375fep-10f, -0x1.57e21p-12f, -0x1.87df6cp-14f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {0x1.62144cp-2f, 0x1.fc998ep-4f, 0x1.33cb14p-5f, 0x1.1365aep-7f, 0x1.c2c704p-10f, 0x1.2a67a2p-12f, 0x1.9f5956p-15f, 0x1.5e2d24p-17f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {-0x1.9898eep-3f, -0x1.05d694p-4f, -0x1.1103c4p-6f, -0x1.8b367cp-9f, -0x1.f95fdep-12f, -0x1.ea38d4p-15f, -0x1.ef8366p-18f, -0x1.36ca56p-20f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {0x1.b0161p-4f, 0x1.f7769ap-6f, 0x1.c89b2ep-8f, 0x1.0ff64ap-10f, 0x1.130ffep-13f, 0x1.8caeaap-17f, 0x1.2520e6p-20f, 0x1.127326p-23f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {-0x1.31d424p-4f, -0x1.db3c16p-7f, -0x1.6d174p-9f, -0x1.81f142p-12f, -0x1.2db21p-15f, -0x1.57fbe8p-19f, -0x1.71e886p-23f, -0x1.fb537ap-27f, 0, 0, 0, 0, 0, 0, 0, 0},
+      {0x1.252fb2p-4f, 0x1.8e12f4p-8f, 0x1.1b09dcp-10f, 0x1.eb0b38p-14f, 0x1.344c8ap-17f, 0x1.0b4c14p-21f, 0x1.ac5e1ep-26f, 0x1.badccap-30f, 0, 0, 0, 0, 0, 0, 0, 0},
   };
-  const auto m1 = hn::Ge(a, hn::Set(dd, 2.0));
-  const auto m2 = hn::Ge(a, hn::Set(dd, 3.5));
-  const auto m3 = hn::Ge(a, hn::Set(dd, 6.0));
+  const V kMax = hn::Set(d, 10.1f);
+  const V sign = hn::And(zh, hn::SignBit(d));
+  const V az = hn::Abs(zh);
+  const V a = hn::Min(az, kMax);
+  V al = hn::Zero(d);
+  if (kDD) al = hn::IfThenZeroElse(hn::Gt(az, kMax), hn::Xor(zl, sign));
+  const auto idx = hn::Sub(hn::ShiftRight<22>(hn::BitCast(di, hn::Add(a, hn::Set(d, 0.75f)))),
+                           hn::Set(di, 253));
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  // >= 4 double lanes: one permute per coefficient (index = interval).
-  alignas(64) static constexpr double kT[11][8] = {
-#define ACTLAB_VM32_ROW(j) {kC[0][j], kC[1][j], kC[2][j], kC[3][j], 0, 0, 0, 0}
-      ACTLAB_VM32_ROW(0), ACTLAB_VM32_ROW(1), ACTLAB_VM32_ROW(2),
-      ACTLAB_VM32_ROW(3), ACTLAB_VM32_ROW(4), ACTLAB_VM32_ROW(5),
-      ACTLAB_VM32_ROW(6), ACTLAB_VM32_ROW(7), ACTLAB_VM32_ROW(8),
-      ACTLAB_VM32_ROW(9), ACTLAB_VM32_ROW(10)};
-#undef ACTLAB_VM32_ROW
-  const hn::RebindToSigned<DD> di;
-  auto idx = hn::Sub(hn::Zero(di), hn::VecFromMask(di, hn::RebindMask(di, m1)));
-  idx = hn::Sub(idx, hn::VecFromMask(di, hn::RebindMask(di, m2)));
-  idx = hn::Sub(idx, hn::VecFromMask(di, hn::RebindMask(di, m3)));
-  const auto ind = hn::IndicesFromVec(dd, idx);
-  const auto coef = [&](int j) HWY_ATTR {
-    return hn::TableLookupLanes(hn::Load(dd, kT[j]), ind);
-  };
+  const auto ind = hn::IndicesFromVec(d, idx);
+  const auto coef = [&](int j) HWY_ATTR { return hn::TableLookupLanes(hn::Load(d, kT[j]), ind); };
 #else
-  const bool any1 = !hn::AllFalse(dd, m1);
-  const bool any2 = !hn::AllFalse(dd, m2);
-  const auto coef = [&](int j) HWY_ATTR {
-    if (!any1) return hn::Set(dd, kC[0][j]);
-    VD c = hn::IfThenElse(m1, hn::Set(dd, kC[1][j]), hn::Set(dd, kC[0][j]));
-    if (!any2) return c;
-    c = hn::IfThenElse(m2, hn::Set(dd, kC[2][j]), c);
-    return hn::IfThenElse(m3, hn::Set(dd, kC[3][j]), c);
-  };
+  const auto coef = [&](int j) HWY_ATTR { return hn::GatherIndex(d, kT[j], idx); };
 #endif
-  const VD t = hn::Sub(a, coef(0));
-  VD p = coef(10);
-  for (int j = 9; j >= 1; --j) p = hn::MulAdd(p, t, coef(j));
-  return p;
-}
+  V t = hn::Sub(a, coef(0));
+  if (kDD) t = hn::Add(t, al);
+  V p = coef(10);
+  for (int j = 9; j >= 3; --j) p = hn::MulAdd(p, t, coef(j));
+  const V c0h = coef(1);
+  const V u = hn::MulAdd(p, t, coef(2));
 
-// erfc(z) in float64 lanes for any finite z (errors ~2^-27 relative of the
-// result, and far below 2^-149 absolute), NaN -> unspecified (callers fix).
-//   |z| < 1:  1 - (z + z P(z^2))
-//   |z| >= 1: e^(-a^2) erfcx(a), a = min(|z|, 10.1) (erfc(10.1) rounds to 0
-//             in float); z < 0: 2 - that (2 for z < -4 up to 2^-60).
-template <class DD, class VD>
-HWY_INLINE VD ErfcD(DD dd, VD z) {
-  const VD az = hn::Abs(z);
-  const VD one = hn::Set(dd, 1.0);
-  const auto m_small = hn::Lt(az, one);
-  VD y = one;
-  if (!hn::AllFalse(dd, m_small)) {
-    const VD zs = hn::IfThenElseZero(m_small, z);
-    const VD p = ErfSmallP(dd, hn::Mul(zs, zs));
-    y = hn::Sub(one, hn::MulAdd(zs, p, zs));
-  }
-  if (!hn::AllTrue(dd, m_small)) {
-    const VD a = hn::Min(hn::Max(az, one), hn::Set(dd, 10.1));
-    const VD e = ExpD(dd, hn::Neg(hn::Mul(a, a)));
-    const VD t = hn::Mul(e, ErfcxD(dd, a));
-    const VD v = hn::IfThenElse(hn::Lt(z, hn::Zero(dd)),
-                                hn::Sub(hn::Set(dd, 2.0), t), t);
-    y = hn::IfThenElse(m_small, y, v);
-  }
-  return y;
+  V hl;
+  const V h = vm32::TwoProd(d, a, a, &hl);
+  const V l = kDD ? hn::MulAdd(hn::Add(a, a), al, hl) : hl;
+  V kf, r, rl;
+  VI<D> ki;
+  ExpReduce(d, hn::Neg(h), &kf, &ki, &r, &rl);
+  V tl;
+  const V th = ExpTail<false>(d, r, rl, &tl);
+  V e;
+  const V s = FastTwoSum(hn::Set(d, 1.0f), r, &e);
+  V lo = hn::Add(th, hn::Add(e, tl));
+  lo = hn::NegMulAdd(hn::Add(s, lo), l, lo);  // * (1 - l)
+
+  // (s + lo)(qh + ql), qh + ql = c0h + u exactly (Fast2Sum), s qh = ph + pl
+  // exactly (TwoProd): only the small terms and the final sum round.
+  V ql;
+  const V qh = FastTwoSum(c0h, u, &ql);
+  V pl;
+  const V ph = vm32::TwoProd(d, s, qh, &pl);
+  const V mm = hn::Add(ph, hn::MulAdd(s, ql, hn::MulAdd(lo, qh, pl)));
+  // 2^k mm: exponent add for normal results; subnormal results (the bits of
+  // a subnormal are its multiple of 2^-149) as the integer n =
+  // round(mm 2^(k+149)) from the 2^23 shifter (rounds once, to nearest even
+  // like the underflowing product would; n = 2^23 gives 2^-126), so no
+  // arithmetic op produces a subnormal (microcode assists on x86).
+  const V kShift = hn::Set(d, 0x1p23f);
+  // k + 149 in [2, 149], capped at 100 (only v < 2^23 matters)
+  const V v = hn::Mul(mm, Pow2I(d, hn::Min(hn::Add(ki, hn::Set(di, 149)), hn::Set(di, 100))));
+  const V sub = hn::BitCast(d, hn::Sub(hn::BitCast(di, hn::Add(v, kShift)), hn::BitCast(di, kShift)));
+  const V nrm = hn::BitCast(d, hn::Add(hn::BitCast(di, mm), hn::ShiftLeft<23>(ki)));
+  const V y = hn::IfThenElse(hn::Lt(v, kShift), sub, nrm);
+  return hn::IfThenElse(hn::Lt(zh, hn::Zero(d)), hn::Sub(hn::Set(d, 2.0f), y), y);
 }
 
 }  // namespace detail
@@ -470,12 +459,9 @@ HWY_INLINE V Log1p(D d, V x) {
 //   |x| < 1: x + x^3 P(x^2), P degree 7 minimax on [0, 1] (relative error
 //            0.008 * 2^-24, scripts/fit_vmath32.py tanh 7 1.0). Tiny and
 //            subnormal x give x, ±0 -> ±0.
-//   |x| >= 1: 1 - 2/(e^2a + 1), a = min(|x|, 9.5) (tanh rounds to 1 above
-//            9.01): with e^2a = 2^k (1 + r + tail),
-//            2/(e^2a + 1) = 2^(1-k) / ((1 + 2^-k) + r + tail), 1 + 2^-k exact
-//            (k <= 23; beyond, the quotient is < 2^-22 anyway), so only the
-//            denominator's and the reciprocal's roundings count; the
-//            quotient is <= 0.24, so they cost <= 0.25 ULP of the result.
+//   |x| >= 1: 1 - 2e/(1 + e), e = e^-2a, a = min(|x|, 9.5) (tanh rounds to
+//            1 above 9.01), with a short float exp (~0.6 * 2^-24 relative):
+//            the quotient is <= 0.24, so its errors cost <= 0.4 ULP.
 // 1.08 ULP (FMA) / 1.19 (no FMA), both in the polynomial near |x| = 0.88
 // (x^3 P is -0.24 of x there).
 // ±inf -> ±1; NaN -> NaN.
@@ -502,34 +488,41 @@ HWY_INLINE V Tanh(D d, V x) {
   }
   const auto m_large = hn::Ge(ax, one);
   if (!hn::AllFalse(d, m_large)) {
-    const V a = hn::Min(hn::Max(ax, one), hn::Set(d, 9.5f));
-    V kf, r, rl;
-    detail::VI<D> ki;
-    detail::ExpReduce(d, hn::Add(a, a), &kf, &ki, &r, &rl);
-    V tail_l;
-    const V tail_h = detail::ExpTail<false>(d, r, rl, &tail_l);
+    // e = e^(-2a), a = min(|x|, 9.5) (no clamp below: small lanes are
+    // discarded): -2a = k ln2 + r, r = -2a - k C1 - k C2 (the first step
+    // exact, the second rounds: <= 2^-26 absolute), e^r = 1 + r + r^2 P(r),
+    // P degree 4 minimax on [-0.35, 0.35] (relative error 0.056 * 2^-24,
+    // scripts/fit_vmath32.py exp 4), rounded once (1 + w), times 2^k exact.
     const hn::RebindToSigned<D> di;
-    const V pinv = detail::Pow2I(d, hn::Neg(ki));  // 2^-k, k in [3, 28]
-    // Denominator (1 + 2^-k) + r + tail as dh + dl, |dl| <= ulp(dh).
-    V e1, e2;
-    const V s1 = detail::FastTwoSum(hn::Add(one, pinv), r, &e1);
-    // s1 >= 0.65 > tail; tail's rounding is <= 2^-29 absolute.
-    const V dh = detail::FastTwoSum(s1, hn::Add(tail_h, tail_l), &e2);
-    const V dl = hn::Add(e1, e2);
-    const V rc = detail::Recip(d, dh);
-    const V rc2 = hn::MulAdd(hn::Mul(hn::Neg(dl), rc), rc, rc);  // 1/(dh+dl)
-    const V q2 = detail::Pow2I(d, hn::Sub(hn::Set(di, 1), ki));
-    const V v = hn::NegMulAdd(q2, rc2, one);
+    const V a = hn::Min(ax, hn::Set(d, 9.5f));
+    const V x2 = hn::Mul(a, hn::Set(d, -2.0f));
+    const V kShift = hn::Set(d, 0x1.8p23f);
+    const V t = hn::MulAdd(x2, hn::Set(d, 0x1.715476p0f), kShift);
+    const V k = hn::Sub(t, kShift);
+    const auto ki = hn::Sub(hn::BitCast(di, t), hn::BitCast(di, kShift));
+    V r = hn::NegMulAdd(k, hn::Set(d, 0x1.62e4p-1f), x2);  // exact
+    r = hn::NegMulAdd(k, hn::Set(d, 0x1.7f7d1cp-20f), r);
+    const V r2 = hn::Mul(r, r);
+    V p = hn::MulAdd(hn::Set(d, 0x1.6a4da6p-10f), r, hn::Set(d, 0x1.123e58p-7f));
+    const V p01 = hn::MulAdd(hn::Set(d, 0x1.55548cp-3f), r, hn::Set(d, 0x1.fffffcp-2f));
+    p = hn::MulAdd(p, r, hn::Set(d, 0x1.5558b8p-5f));
+    p = hn::MulAdd(p, r2, p01);
+    const V em = hn::Add(hn::MulAdd(r2, p, r), one);
+    const V e = hn::BitCast(d, hn::Add(hn::BitCast(di, em), hn::ShiftLeft<23>(ki)));
+    // tanh a = 1 - 2e/(1 + e): e's, 1 + e's and the reciprocal's errors
+    // (<= ~1.6 * 2^-24 relative of q = 2e/(1+e) <= 0.24) cost <= 0.4 ULP.
+    const V rc = detail::Recip(d, hn::Add(one, e));
+    const V v = hn::NegMulAdd(hn::Add(e, e), rc, one);
     y = hn::IfThenElse(m_large, hn::CopySignToAbs(v, x), y);
   }
   return y;
 }
 
 // erf(x):
-//   |x| < 1:  x + x P(x^2) in float lanes (P: see detail::ErfSmallP).
-//   |x| >= 1: ±(1 - erfc(min(|x|, 4))) in float64 lanes (detail::ErfcD),
-//             rounded once (erf(4) rounds to 1).
-// 0.99 ULP (FMA) / 1.32 (no FMA), near |x| = 0.99 where c0 + z R cancels;
+//   |x| < 1:  x + x P(x^2) (P: see detail::ErfSmallP).
+//   |x| >= 1: ±(1 - erfc(|x|)) with detail::ErfcCore (erfc <= 0.16 there,
+//             its error <= ~0.2 ULP of the result), |x| clamped to 4 (erf(4)
+//             rounds to 1).
 // ±0 -> ±0, subnormals: x + x*P rounds once; ±inf -> ±1.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Erf(D d, V x) {
@@ -544,42 +537,28 @@ HWY_INLINE V Erf(D d, V x) {
   const auto m_large = hn::Ge(ax, one);
   if (!hn::AllFalse(d, m_large)) {
     const V a = hn::Min(hn::Max(ax, one), hn::Set(d, 4.0f));
-    const V v = detail::ViaF64(
-        d, a, a, [](auto dd, auto az, auto /*unused*/) HWY_ATTR {
-          return hn::Sub(hn::Set(dd, 1.0), detail::ErfcD(dd, az));
-        });
+    const V v = hn::Sub(one, detail::ErfcCore<false>(d, a, a));
     y = hn::IfThenElse(m_large, hn::CopySignToAbs(v, x), y);
   }
   return y;
 }
 
-// erfc(x), evaluated in float64 lanes (detail::ErfcD) and rounded once:
-// 0.58 ULP, gradual underflow included (units of 2^-149; 0 from ~10.05
-// on), 2 below ~-3.9; erfc(+inf) = 0, erfc(-inf) = 2, NaN -> NaN.
+// erfc(x), float32 lanes (detail::ErfcCore): gradual underflow included
+// (units of 2^-149; 0 from ~10.05 on), 2 below ~-3.9; erfc(+inf) = 0,
+// erfc(-inf) = 2, NaN -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Erfc(D d, V x) {
-  const V xc = hn::Min(hn::Max(x, hn::Set(d, -4.0f)), hn::Set(d, 10.5f));
-  const V y = detail::ViaF64(d, xc, xc, [](auto dd, auto z, auto /*unused*/) HWY_ATTR {
-    return detail::ErfcD(dd, z);
-  });
+  const V y = detail::ErfcCore<false>(d, x, x);
   return hn::IfThenElse(hn::IsNaN(x), x, y);
 }
 
 // erfc(zh + zl) for a float-float argument (|zl| <= ulp(zh)), e.g. GELU's
-// z = -x/sqrt(2) = zh + zl with zl from TwoProd. zh + zl is formed in double
-// (error <= 2^-53 relative, i.e. <= 2 z^2 2^-53 relative in erfc) and the
-// rest is Erfc's float64 evaluation: 0.58 ULP of the exact erfc(zh + zl).
-// NaN in zh -> NaN.
+// z = -x/sqrt(2) = zh + zl with zl from TwoProd: detail::ErfcCore with zl
+// carried into both e^(-z^2) and erfcx's argument; error measured against
+// the exact erfc(zh + zl). NaN in zh -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V ErfcDD(D d, V zh, V zl) {
-  const V lim_lo = hn::Set(d, -4.0f);
-  const V lim_hi = hn::Set(d, 10.5f);
-  const auto clamp = hn::Or(hn::Lt(zh, lim_lo), hn::Gt(zh, lim_hi));
-  const V h = hn::Min(hn::Max(zh, lim_lo), lim_hi);
-  const V l = hn::IfThenZeroElse(clamp, zl);
-  const V y = detail::ViaF64(d, h, l, [](auto dd, auto a, auto b) HWY_ATTR {
-    return detail::ErfcD(dd, hn::Add(a, b));
-  });
+  const V y = detail::ErfcCore<true>(d, zh, zl);
   return hn::IfThenElse(hn::IsNaN(zh), zh, y);
 }
 
