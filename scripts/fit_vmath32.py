@@ -118,6 +118,20 @@ def run(name):
         c, e = fit(E.tanh, lambda x: x, lambda x: x**3, lambda x: x * x,
                    2**-10, T, deg)
         show("tanh", c, e, f"[0, {T}]")
+    elif name == "tanhshrink":
+        # x - tanh(x) = x^3 P(x^2 - C) on [0, T], c0 a double (float-float
+        # c0h + c0l in the C code: rounding it would cost 0.5 * 2^-24). The
+        # shift C keeps the terms of P small and non-cancelling up to T
+        # (tanh's poles at i pi/2: radius pi^2/4 in x^2).
+        # Usage: tanhshrink DEG T C
+        T = float(sys.argv[3]) if len(sys.argv) > 3 else 1.25
+        deg = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+        C = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+        c, e = fit(lambda x: x - E.tanh(x), lambda x: 0, lambda x: x**3,
+                   lambda x: x * x - C, 2**-10, T, deg, keep0=True)
+        show(f"tanhshrink, variable x^2 - {C}", c, e, f"[0, {T}]")
+        hi = float(np.float32(c[0]))
+        print(f"  c0h = {hi.hex()}, c0l = {float(np.float32(c[0] - hi)).hex()}")
     elif name == "erf":
         T = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
         deg = int(sys.argv[2]) if len(sys.argv) > 2 else 6

@@ -1407,6 +1407,12 @@ struct Tanhshrink {
     const V t = vm::Tanh(d, x);
     return hn::Mul(t, t);
   }
+  static constexpr bool kFast32 = true;  // vmath32's TanhShrink: x^3 P(x^2) near 0
+  template <class D, class V> static V Fwd32(D d, V x, const double*) { return vm32::TanhShrink(d, x); }
+  template <class D, class V> static V Deriv32(D d, V x, const double*) {
+    const V t = vm32::Tanh(d, x);
+    return hn::Mul(t, t);
+  }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
 

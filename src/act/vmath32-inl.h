@@ -14,24 +14,22 @@
 //   Log1p  0.93 | 0.95; -1 -> -inf, < -1 -> NaN, +inf -> +inf, ±0 -> ±0.
 //   Tanh   1.08 | 1.19 (near |x| = 0.88); tanh(x) == x for tiny |x|
 //          (subnormals too), ±inf -> ±1.
+//   TanhShrink (x - tanh x) 1.19 | 1.51 (no FMA: near |x| = 1.4e-3);
+//          gradual underflow for tiny x (x^3/3), ±inf -> ±inf.
 //   Erf    0.99 | 1.32 (near |x| = 0.99).
-//   Erfc   0.58 | 0.58, gradual underflow included (0 from ~10.05 on).
-//   ErfcDD 0.58 | 0.58 of the exact erfc(zh + zl).
+//   Erfc   0.93 | 0.99, gradual underflow included (0 from ~10.05 on).
+//   ErfcDD 1.08 | 1.17 of the exact erfc(zh + zl).
 //   TwoProd: error-free (tested: hi + lo == a*b exactly).
 //   NaN in -> NaN out everywhere; signed zeros are preserved where odd.
 //
 // Design: float32 lanes with float-float tricks where one rounding would
 // cost too much (exp: Cody-Waite reduction with the rounding error of r kept,
 // 1 + r split exactly; expm1: 2^k - 1 split exactly; log1p: the rounding
-// error of 1 + x kept; tanh: exact 1 + 2^-k in the denominator). Polynomials
+// error of 1 + x kept; tanhshrink: x^3 and its c0 as float-float). Polynomials
 // are minimax fits (relative error, float32 coefficients) from
 // scripts/fit_vmath32.py; the fitted interval and error are stated at each.
-// Erfc/ErfcDD (and Erf for |x| >= 1) evaluate in float64 lanes with
-// float-accuracy polynomials (~2^-28 relative): exp(-z^2) needs z^2 to
-// ~2^-48 anyway (float-float in float32 lanes costs about as much as float64
-// lanes), the product exp(-z^2)*erfcx(z) would need another float-float step
-// to stay within 1.5 ULP, and the final float64 -> float32 conversion rounds
-// once, also into the subnormals. Everything else stays in float32 lanes.
+// Erfc/ErfcDD (and Erf for |x| >= 1) are float32 too: e^(-z^2) from z^2 as
+// a float-float times a piecewise erfcx polynomial (detail::ErfcCore).
 //
 // All reductions are exact/accurate both with a native FMA (AVX2, AVX3) and
 // without (SSE4, SCALAR/EMU128, where hn::MulAdd is a rounded multiply and a
@@ -340,6 +338,37 @@ HWY_INLINE V ErfcCore(D d, V zh, V zl) {
   return hn::IfThenElse(hn::Lt(zh, hn::Zero(d)), hn::Sub(hn::Set(d, 2.0f), y), y);
 }
 
+// Large-|x| part of Tanh/TanhShrink: 2e/(1 + e) = e2 * rc (unrounded
+// product), e = e^(-2a), a = min(ax, 9.5) (no clamp below: callers discard
+// small lanes). -2a = k ln2 + r, r = -2a - k C1 - k C2 (the first step
+// exact, the second rounds: <= 2^-26 absolute), e^r = 1 + r + r^2 P(r), P
+// degree 4 minimax on [-0.35, 0.35] (relative error 0.056 * 2^-24,
+// scripts/fit_vmath32.py exp 4), rounded once (1 + w), times 2^k exact
+// (k >= -28). e2 = 2e exactly, rc = Recip(1 + e): relative error of the
+// quotient <= ~1.6 * 2^-24 (e ~0.6, 1 + e 0.5, Recip 0.5).
+template <class D, class V>
+HWY_INLINE void TanhTail(D d, V ax, V* e2, V* rc) {
+  const hn::RebindToSigned<D> di;
+  const V one = hn::Set(d, 1.0f);
+  const V a = hn::Min(ax, hn::Set(d, 9.5f));
+  const V x2 = hn::Mul(a, hn::Set(d, -2.0f));
+  const V kShift = hn::Set(d, 0x1.8p23f);
+  const V t = hn::MulAdd(x2, hn::Set(d, 0x1.715476p0f), kShift);
+  const V k = hn::Sub(t, kShift);
+  const auto ki = hn::Sub(hn::BitCast(di, t), hn::BitCast(di, kShift));
+  V r = hn::NegMulAdd(k, hn::Set(d, 0x1.62e4p-1f), x2);  // exact
+  r = hn::NegMulAdd(k, hn::Set(d, 0x1.7f7d1cp-20f), r);
+  const V r2 = hn::Mul(r, r);
+  V p = hn::MulAdd(hn::Set(d, 0x1.6a4da6p-10f), r, hn::Set(d, 0x1.123e58p-7f));
+  const V p01 = hn::MulAdd(hn::Set(d, 0x1.55548cp-3f), r, hn::Set(d, 0x1.fffffcp-2f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0x1.5558b8p-5f));
+  p = hn::MulAdd(p, r2, p01);
+  const V em = hn::Add(hn::MulAdd(r2, p, r), one);
+  const V e = hn::BitCast(d, hn::Add(hn::BitCast(di, em), hn::ShiftLeft<23>(ki)));
+  *e2 = hn::Add(e, e);
+  *rc = Recip(d, hn::Add(one, e));
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------
@@ -488,31 +517,80 @@ HWY_INLINE V Tanh(D d, V x) {
   }
   const auto m_large = hn::Ge(ax, one);
   if (!hn::AllFalse(d, m_large)) {
-    // e = e^(-2a), a = min(|x|, 9.5) (no clamp below: small lanes are
-    // discarded): -2a = k ln2 + r, r = -2a - k C1 - k C2 (the first step
-    // exact, the second rounds: <= 2^-26 absolute), e^r = 1 + r + r^2 P(r),
-    // P degree 4 minimax on [-0.35, 0.35] (relative error 0.056 * 2^-24,
-    // scripts/fit_vmath32.py exp 4), rounded once (1 + w), times 2^k exact.
-    const hn::RebindToSigned<D> di;
-    const V a = hn::Min(ax, hn::Set(d, 9.5f));
-    const V x2 = hn::Mul(a, hn::Set(d, -2.0f));
-    const V kShift = hn::Set(d, 0x1.8p23f);
-    const V t = hn::MulAdd(x2, hn::Set(d, 0x1.715476p0f), kShift);
-    const V k = hn::Sub(t, kShift);
-    const auto ki = hn::Sub(hn::BitCast(di, t), hn::BitCast(di, kShift));
-    V r = hn::NegMulAdd(k, hn::Set(d, 0x1.62e4p-1f), x2);  // exact
-    r = hn::NegMulAdd(k, hn::Set(d, 0x1.7f7d1cp-20f), r);
-    const V r2 = hn::Mul(r, r);
-    V p = hn::MulAdd(hn::Set(d, 0x1.6a4da6p-10f), r, hn::Set(d, 0x1.123e58p-7f));
-    const V p01 = hn::MulAdd(hn::Set(d, 0x1.55548cp-3f), r, hn::Set(d, 0x1.fffffcp-2f));
-    p = hn::MulAdd(p, r, hn::Set(d, 0x1.5558b8p-5f));
-    p = hn::MulAdd(p, r2, p01);
-    const V em = hn::Add(hn::MulAdd(r2, p, r), one);
-    const V e = hn::BitCast(d, hn::Add(hn::BitCast(di, em), hn::ShiftLeft<23>(ki)));
-    // tanh a = 1 - 2e/(1 + e): e's, 1 + e's and the reciprocal's errors
-    // (<= ~1.6 * 2^-24 relative of q = 2e/(1+e) <= 0.24) cost <= 0.4 ULP.
-    const V rc = detail::Recip(d, hn::Add(one, e));
-    const V v = hn::NegMulAdd(hn::Add(e, e), rc, one);
+    V e2, rc;
+    detail::TanhTail(d, ax, &e2, &rc);
+    const V v = hn::NegMulAdd(e2, rc, one);
+    y = hn::IfThenElse(m_large, hn::CopySignToAbs(v, x), y);
+  }
+  return y;
+}
+
+// tanhshrink(x) = x - tanh(x).
+//   |x| < 1.25: x^3 P(v), v = x^2 - 0.75 (x^2 from TwoProd, both halves),
+//            P degree 9 minimax on x in [0, 1.25] (relative error 0.026 *
+//            2^-24, scripts/fit_vmath32.py tanhshrink 9 1.25 0.75; in x^2
+//            itself the terms alternate and cancel near x = 1.25, costing
+//            ~3 ULP), its c0 a float-float c0h + c0l; x^3 = x * x^2 as a float-float
+//            (TwoProd twice), c0h * x^3hi exact inside the final FMA (without
+//            FMA: TwoProd), so one rounding matters. |x| < 2^-20 is scaled
+//            by 2^40 (x^3 P by 2^120) so that no intermediate underflows;
+//            the scaling back rounds into the subnormals (after x^3 P's own
+//            rounding: <= 2^-24 relative, i.e. <= 0.5 units of 2^-149).
+//   |x| >= 1.25: (|x| - 1) + 2e/(1 + e), e = e^-2|x| (detail::TanhTail):
+//            |x| - 1 is exact, the quotient's errors (<= 1.6 * 2^-24 of
+//            q <= 0.16) cost <= 0.5 ULP of the result (>= 0.40).
+// Odd (±0 -> ±0), ±inf -> ±inf, NaN -> NaN.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V TanhShrink(D d, V x) {
+  const V ax = hn::Abs(x);
+  const V one = hn::Set(d, 1.0f);
+  const V thr = hn::Set(d, 1.25f);
+  const auto m_small = hn::Lt(ax, thr);
+  V y = x;  // NaN stays NaN
+  if (!hn::AllFalse(d, m_small)) {
+    // |x| < 2^-20: work on xs = 2^40 |x| (exact) so that x^2, x^3 and their
+    // low parts stay normal, and scale x^3 P back by 2^-120 at the end (one
+    // rounding, into the subnormals where the result is one).
+    const auto tiny = hn::Lt(ax, hn::Set(d, 0x1p-20f));
+    const V xs = hn::Mul(ax, hn::IfThenElse(tiny, hn::Set(d, 0x1p40f), one));
+    const V isc2 = hn::IfThenElse(tiny, hn::Set(d, 0x1p-80f), one);
+    V x2l;
+    const V x2 = vm32::TwoProd(d, xs, xs, &x2l);
+    // v + vl = x^2 - 0.75 (Fast2Sum: |x^2| < 2 * 0.75 or the sum is exact)
+    V vl;
+    const V v = detail::FastTwoSum(hn::Set(d, -0.75f), hn::Mul(x2, isc2), &vl);
+    vl = hn::MulAdd(x2l, isc2, vl);
+    // Horner (fewer large cancelling intermediates than Estrin here).
+    V p = hn::MulAdd(hn::Set(d, -0x1.dd0b52p-18f), v, hn::Set(d, 0x1.a84b78p-16f));
+    p = hn::MulAdd(p, v, hn::Set(d, -0x1.29b3d6p-14f));
+    p = hn::MulAdd(p, v, hn::Set(d, 0x1.d8a742p-13f));
+    p = hn::MulAdd(p, v, hn::Set(d, -0x1.7ef94ep-11f));
+    p = hn::MulAdd(p, v, hn::Set(d, 0x1.343546p-9f));
+    p = hn::MulAdd(p, v, hn::Set(d, -0x1.efc26cp-8f));
+    p = hn::MulAdd(p, v, hn::Set(d, 0x1.8ede46p-6f));
+    p = hn::MulAdd(p, v, hn::Set(d, -0x1.417866p-4f));  // c9..c1
+    const V c0h = hn::Set(d, 0x1.06c612p-2f);
+    // P - c0h, with v's low part through the first-order term
+    const V pl = hn::MulAdd(p, v, hn::MulAdd(p, vl, hn::Set(d, -0x1.79f29ap-28f)));
+    V x3l;
+    const V x3 = vm32::TwoProd(d, xs, x2, &x3l);
+    x3l = hn::MulAdd(xs, x2l, x3l);
+    const V tail = hn::MulAdd(x3, pl, hn::Mul(x3l, c0h));
+#if HWY_NATIVE_FMA
+    const V res = hn::MulAdd(x3, c0h, tail);
+#else
+    V ml;
+    const V mh = vm32::TwoProd(d, x3, c0h, &ml);
+    const V res = hn::Add(mh, hn::Add(ml, tail));
+#endif
+    const V r = hn::Mul(res, hn::IfThenElse(tiny, hn::Set(d, 0x1p-120f), one));
+    y = hn::IfThenElse(m_small, hn::CopySignToAbs(r, x), y);
+  }
+  const auto m_large = hn::Ge(ax, thr);
+  if (!hn::AllFalse(d, m_large)) {
+    V e2, rc;
+    detail::TanhTail(d, ax, &e2, &rc);
+    const V v = hn::MulAdd(e2, rc, hn::Sub(ax, one));
     y = hn::IfThenElse(m_large, hn::CopySignToAbs(v, x), y);
   }
   return y;
