@@ -243,10 +243,11 @@ void CheckAxis() {
                                                            : soft[j] * weighted;
           if (abs(de[j]) > scale) scale = abs(de[j]);
           // The error in ULP of `scale` (never below the smallest subnormal).
-          const double ulp_scale = std::ldexp(1.0, std::max(std::ilogb(scale.to_double()) -
-                                                                 (std::numeric_limits<T>::digits - 1),
-                                                             std::numeric_limits<T>::min_exponent -
-                                                                 std::numeric_limits<T>::digits));
+          using L = std::numeric_limits<T>;
+          const double scale_d = scale.to_double();
+          const int min_e = L::min_exponent - L::digits;  // the smallest subnormal's exponent
+          const int e_scale = scale_d > 0 ? std::ilogb(scale_d) - (L::digits - 1) : min_e;
+          const double ulp_scale = std::ldexp(1.0, std::max(e_scale, min_e));
           const double e = (abs(Mp(double(dx[r * k + j])) - de[j])).to_double() / ulp_scale;
           worst_b = std::max(worst_b, std::isnan(double(dx[r * k + j])) ? INFINITY : e);
         }
