@@ -121,6 +121,9 @@ void ElementwiseLoop(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, con
 template <class A, int kOp, class T>
 void ElementwiseRun(const T* x, const T* dy, T* out, size_t n, const double* p, bool stream) {
   if constexpr (std::is_same_v<T, float> && kHasFast32<A>) {
+    if constexpr (requires { A::kFast32DoubleParams; }) {
+      return ElementwiseLoop<A, kOp, true>(x, dy, out, n, p, stream);  // exact for any float64 parameter
+    }
     bool params_are_floats = true;
     for (int k = 0; k < A::kSpec.num_params; ++k) params_are_floats &= double(float(p[k])) == p[k];
     if (params_are_floats) return ElementwiseLoop<A, kOp, true>(x, dy, out, n, p, stream);
@@ -422,7 +425,7 @@ struct RowsF32 {
       V lo;
       const V dv = vm32::detail::TwoSum(sv, neg_m, &lo);
       lo = finite_max ? hn::IfThenElseZero(hn::IsFinite(dv), lo) : hn::Zero(d);
-      V ev = vm32::Exp(d, dv);
+      V ev = vm32::ExpFast(d, dv);
       ev = hn::MulAdd(ev, lo, ev);  // e^(d + lo) = e^d (1 + lo)
       const auto is_max = hn::Eq(dv, hn::Zero(d));
       c += hn::CountTrue(d, is_max);

@@ -156,7 +156,7 @@ template <class D, class V>
 HWY_INLINE void SigmoidPair32(D d, V zh, V zl, V* s, V* s_neg) {
   const V one = hn::Set(d, 1.0f);
   const auto pos = hn::Ge(zh, hn::Zero(d));
-  V e = vm32::Exp(d, hn::Neg(hn::Abs(zh)));
+  V e = vm32::ExpFast(d, hn::Neg(hn::Abs(zh)));
   e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
   const V a = vm32::detail::Recip(d, hn::Add(one, e));
   const V ea = hn::Mul(e, a);
@@ -192,6 +192,57 @@ HWY_INLINE V Log1pUnit32(D d, V u) {
   V acc = hn::Set(d, kP[0]);
   for (size_t k = 1; k < sizeof(kP) / sizeof(float); ++k) acc = hn::MulAdd(acc, u, hn::Set(d, kP[k]));
   return hn::Mul(u, acc);
+}
+
+// ---- float32 lanes with float64 parameters, exactly --------------------------
+// Piecewise-linear entries compare and scale float32 x by float64 parameters;
+// these keep the result what float64 arithmetic rounded once would give.
+// x > c (float x, double c) <=> x >= the smallest float above c.
+inline float FloatAbove(double c) {
+  const float f = float(c);
+  return double(f) > c ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+}
+// x < c <=> x <= the largest float below c.
+inline float FloatBelow(double c) {
+  const float f = float(c);
+  return double(f) < c ? f : std::nextafter(f, -std::numeric_limits<float>::infinity());
+}
+// round(x * c) for double c = ch + cl (two floats): the product's error from
+// TwoProd and x*cl are added before the one rounding that matters.
+// Valid where the product's error term neither underflows nor overflows
+// (2^-60 <= |x| <= 2^100, see OutsideMulRange): callers send other lanes to
+// float64 lanes (Float64Lanes), which round x * c once.
+template <class D, class V>
+HWY_INLINE V MulByDouble32(D d, V x, double c) {
+  const float ch = float(c), cl = float(c - double(ch));
+  V err;
+  const V p = vm32::TwoProd(d, x, hn::Set(d, ch), &err);
+  return hn::Add(p, hn::MulAdd(x, hn::Set(d, cl), err));
+}
+template <class D, class V>
+HWY_INLINE auto OutsideMulRange(D d, V x) {
+  const V ax = hn::Abs(x);
+  return hn::And(hn::Or(hn::Lt(ax, hn::Set(d, 0x1p-60f)), hn::Gt(ax, hn::Set(d, 0x1p100f))),
+                 hn::Ne(ax, hn::Zero(d)));
+}
+// round(x - c) for double c = ch + cl: x - ch exactly by 2Sum, then one
+// rounding of s + (e - cl).
+template <class D, class V>
+HWY_INLINE V SubDouble32(D d, V x, double c) {
+  const float ch = float(c), cl = float(c - double(ch));
+  V e;
+  const V s = vm32::detail::TwoSum(x, hn::Set(d, -ch), &e);
+  return hn::Add(s, hn::Sub(e, hn::Set(d, cl)));
+}
+// round(a / 6) for a = s + e (float-float): q = s/6, and the residual
+// s - 6q is exact (fma or Dekker), so q + (s - 6q + e)/6 rounds once more.
+template <class D, class V>
+HWY_INLINE V DivSix32(D d, V s, V e) {
+  const V six = hn::Set(d, 6.0f);
+  const V q = hn::Div(s, six);
+  V pe;
+  const V p = vm32::TwoProd(d, q, six, &pe);
+  return hn::Add(q, hn::Div(hn::Add(hn::Sub(hn::Sub(s, p), pe), e), six));
 }
 
 // x * exp(x) for x <= 0 without losing digits when exp(x) is subnormal but
@@ -286,7 +337,7 @@ struct Sigmoid {
     return s;
   }
   template <class D, class V> static V Deriv32(D d, V x, const double*) {
-    const V e = vm32::Exp(d, hn::Neg(hn::Abs(x)));
+    const V e = vm32::ExpFast(d, hn::Neg(hn::Abs(x)));
     const V q = hn::Add(hn::Set(d, 1.0f), e);
     return hn::Div(e, hn::Mul(q, q));
   }
@@ -325,7 +376,7 @@ struct Tanh {
   template <class D, class V> static V Fwd32(D d, V x, const double*) { return vm32::Tanh(d, x); }
   template <class D, class V> static V Deriv32(D d, V x, const double*) {
     const V ax = hn::Abs(x);
-    const V e = vm32::Exp(d, hn::Neg(hn::Add(ax, ax)));
+    const V e = vm32::ExpFast(d, hn::Neg(hn::Add(ax, ax)));
     const V q = hn::Add(hn::Set(d, 1.0f), e);
     return hn::Div(hn::Mul(hn::Set(d, 4.0f), e), hn::Mul(q, q));
   }
@@ -410,6 +461,16 @@ struct LeakyRelu {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, p[0]));
   }
+  // float32 lanes: slope * x rounded once from the float64 slope.
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  static double Slope32(const double* p) { return p[0]; }
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    const V r = hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, tbl::MulByDouble32(d, x, Slope32(p)));
+    return tbl::Float64Lanes<LeakyRelu, false>(d, x, tbl::OutsideMulRange(d, x), r, p);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope32(p))));
+  }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
 
@@ -438,6 +499,9 @@ struct Prelu {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return LeakyRelu::Deriv<Out>(d, x, p);
   }
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) { return LeakyRelu::Fwd32(d, x, p); }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) { return LeakyRelu::Deriv32(d, x, p); }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
 
@@ -475,6 +539,14 @@ struct Rrelu {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, Slope(p)));
   }
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    const V r = hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, tbl::MulByDouble32(d, x, Slope(p)));
+    return tbl::Float64Lanes<Rrelu, false>(d, x, tbl::OutsideMulRange(d, x), r, p);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope(p))));
+  }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
 
@@ -501,6 +573,13 @@ struct Threshold {
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return hn::IfThenElseZero(hn::Gt(x, hn::Set(d, p[0])), hn::Set(d, 1));
+  }
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    return hn::IfThenElse(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[0]))), x, hn::Set(d, float(p[1])));
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[0]))), hn::Set(d, 1.0f));
   }
   static std::vector<double> Kinks(const double* p) { return {p[0]}; }
 };
@@ -543,7 +622,7 @@ struct Elu {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
   }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
-    const V neg = hn::Mul(hn::Set(d, float(p[0])), vm32::Exp(d, hn::Min(x, hn::Zero(d))));
+    const V neg = hn::Mul(hn::Set(d, float(p[0])), vm32::ExpFast(d, hn::Min(x, hn::Zero(d))));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), neg);
   }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
@@ -589,7 +668,7 @@ struct Selu {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Mul(x, hn::Set(d, float(kScale))), neg);
   }
   template <class D, class V> static V Deriv32(D d, V x, const double*) {
-    const V neg = hn::Mul(hn::Set(d, float(kScale * kAlpha)), vm32::Exp(d, hn::Min(x, hn::Zero(d))));
+    const V neg = hn::Mul(hn::Set(d, float(kScale * kAlpha)), vm32::ExpFast(d, hn::Min(x, hn::Zero(d))));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, float(kScale)), neg);
   }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
@@ -666,7 +745,7 @@ struct Celu {
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     V lo;
     const V q = Quotient32(d, x, p, &lo);
-    const V e = vm32::Exp(d, q);
+    const V e = vm32::ExpFast(d, q);
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::MulAdd(e, lo, e));
   }
   static std::vector<double> Kinks(const double*) { return {}; }
@@ -800,7 +879,7 @@ struct Gelu {
     V l;
     const V h = vm32::TwoProd(d, xc, xc, &l);
     const V half = hn::Set(d, 0.5f);
-    const V e = vm32::Exp(d, hn::Neg(hn::Mul(h, half)));
+    const V e = vm32::ExpFast(d, hn::Neg(hn::Mul(h, half)));
     const V phi = hn::Mul(hn::NegMulAdd(hn::Mul(e, half), l, e), hn::Set(d, float(kInvSqrt2Pi)));
     const V r = tbl::NearRoot<Gelu>(d, x, hn::Zero(d), hn::MulAdd(x, phi, Phi32(d, x)));
     return tbl::Float64Lanes<Gelu, true>(d, x, hn::Lt(x, hn::Set(d, -12.0f)), r, p);
@@ -1091,11 +1170,11 @@ struct Mish {
   static constexpr bool kFast32 = true;
   template <class D, class V> static void Parts32(D d, V x, V* e, V* xe, V* q) {
     const V xc = hn::Min(x, hn::Set(d, 20.0f));
-    *e = vm32::Exp(d, xc);
+    *e = vm32::ExpFast(d, xc);
     *xe = hn::Mul(xc, *e);
     const auto tiny = hn::Lt(xc, hn::Set(d, -80.0f));
     if (HWY_UNLIKELY(!hn::AllFalse(d, tiny))) {
-      const V e_half = vm32::Exp(d, hn::Mul(xc, hn::Set(d, 0.5f)));
+      const V e_half = vm32::ExpFast(d, hn::Mul(xc, hn::Set(d, 0.5f)));
       *xe = hn::IfThenElse(tiny, tbl::TimesExpTail(d, xc, e_half), *xe);
     }
     *q = hn::MulAdd(*e, hn::Add(*e, hn::Set(d, 2.0f)), hn::Set(d, 2.0f));
@@ -1167,7 +1246,7 @@ struct Softplus {
     V zl;
     const V z = vm32::TwoProd(d, beta, xc, &zl);
     const auto pos = hn::Ge(z, hn::Zero(d));
-    V e = vm32::Exp(d, hn::Neg(hn::Abs(z)));
+    V e = vm32::ExpFast(d, hn::Neg(hn::Abs(z)));
     e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
     const V sp = hn::Add(hn::IfThenElseZero(pos, hn::Add(z, zl)), tbl::Log1pUnit32(d, e));
     return hn::IfThenElse(hn::Gt(z, hn::Set(d, float(p[1]))), x, hn::Div(sp, beta));
@@ -1245,6 +1324,16 @@ struct Hardsigmoid {
     const auto inside = hn::And(hn::Gt(x, hn::Set(d, T(-3))), hn::Lt(x, hn::Set(d, T(3))));
     return hn::IfThenElseZero(inside, hn::Set(d, T(1) / T(6)));
   }
+  // float32 lanes: (x + 3)/6 with x + 3 exact as a float-float, one rounding.
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double*) {
+    V e;
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -4.0f)), hn::Set(d, 4.0f));  // saturated beyond +-3
+    const V s = vm32::detail::TwoSum(xc, hn::Set(d, 3.0f), &e);
+    const V r = tbl::DivSix32(d, s, e);
+    return hn::Min(hn::Max(r, hn::Zero(d)), hn::Set(d, 1.0f));
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) { return Deriv<float>(d, x, p); }
   static std::vector<double> Kinks(const double*) { return {-3.0, 3.0}; }
 };
 
@@ -1285,6 +1374,26 @@ struct Hardswish {
     const V r = hn::IfThenElse(hn::Gt(x, three), hn::Set(d, T(1)), mid);
     return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, T(-3))), r);
   }
+  // float32 lanes: x (x + 3) and 2x + 3 as float-floats, then /6 rounded once.
+  static constexpr bool kFast32 = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double*) {
+    const V three = hn::Set(d, 3.0f);
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -4.0f)), hn::Set(d, 4.0f));  // the middle piece only
+    V se, pe;
+    const V s = vm32::detail::TwoSum(xc, three, &se);
+    const V p = vm32::TwoProd(d, xc, s, &pe);
+    const V mid = tbl::DivSix32(d, p, hn::MulAdd(xc, se, pe));
+    const V r = hn::IfThenElse(hn::Ge(x, three), x, mid);
+    return hn::IfThenZeroElse(hn::Le(x, hn::Set(d, -3.0f)), r);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double*) {
+    const V three = hn::Set(d, 3.0f);
+    const V xc = hn::Min(hn::Max(x, hn::Set(d, -4.0f)), hn::Set(d, 4.0f));
+    V se;
+    const V s = vm32::detail::TwoSum(hn::Add(xc, xc), three, &se);
+    const V r = hn::IfThenElse(hn::Gt(x, three), hn::Set(d, 1.0f), tbl::DivSix32(d, s, se));
+    return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, -3.0f)), r);
+  }
   static std::vector<double> Kinks(const double*) { return {-3.0, 3.0}; }
 };
 
@@ -1318,6 +1427,15 @@ struct Hardtanh {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     const auto inside = hn::And(hn::Gt(x, hn::Set(d, p[0])), hn::Lt(x, hn::Set(d, p[1])));
     return hn::IfThenElseZero(inside, hn::Set(d, 1));
+  }
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    const V r = hn::IfThenElse(hn::Le(x, hn::Set(d, tbl::FloatBelow(p[0]))), hn::Set(d, float(p[0])), x);
+    return hn::IfThenElse(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[1]))), hn::Set(d, float(p[1])), r);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    const auto inside = hn::And(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[0]))), hn::Le(x, hn::Set(d, tbl::FloatBelow(p[1]))));
+    return hn::IfThenElseZero(inside, hn::Set(d, 1.0f));
   }
   static std::vector<double> Kinks(const double* p) { return {p[0], p[1]}; }
 };
@@ -1355,7 +1473,7 @@ struct Logsigmoid {
   }
   static constexpr bool kFast32 = true;
   template <class D, class V> static V Fwd32(D d, V x, const double*) {
-    const V l = tbl::Log1pUnit32(d, vm32::Exp(d, hn::Neg(hn::Abs(x))));
+    const V l = tbl::Log1pUnit32(d, vm32::ExpFast(d, hn::Neg(hn::Abs(x))));
     return hn::Sub(hn::Min(x, hn::Zero(d)), l);
   }
   template <class D, class V> static V Deriv32(D d, V x, const double*) {
@@ -1445,6 +1563,17 @@ struct Softshrink {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return hn::IfThenElseZero(hn::Gt(hn::Abs(x), hn::Set(d, p[0])), hn::Set(d, 1));
   }
+  // float32 lanes: |x| > lambd as |x| >= the float above lambd; |x| - lambd
+  // rounded once from the float64 lambd, sign restored (f is odd).
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    const V ax = hn::Abs(x);
+    const V r = hn::CopySign(tbl::SubDouble32(d, ax, p[0]), x);
+    return hn::IfThenElseZero(hn::Ge(ax, hn::Set(d, tbl::FloatAbove(p[0]))), r);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, tbl::FloatAbove(p[0]))), hn::Set(d, 1.0f));
+  }
   static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
 };
 
@@ -1473,6 +1602,13 @@ struct Hardshrink {
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return hn::IfThenElseZero(hn::Gt(hn::Abs(x), hn::Set(d, p[0])), hn::Set(d, 1));
+  }
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, tbl::FloatAbove(p[0]))), x);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
+    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, tbl::FloatAbove(p[0]))), hn::Set(d, 1.0f));
   }
   static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
 };
