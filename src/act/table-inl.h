@@ -34,7 +34,9 @@
 #define ACTLAB_SRC_ACT_TABLE_INL_H_
 #endif
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -198,14 +200,21 @@ HWY_INLINE V Log1pUnit32(D d, V u) {
 // Piecewise-linear entries compare and scale float32 x by float64 parameters;
 // these keep the result what float64 arithmetic rounded once would give.
 // x > c (float x, double c) <=> x >= the smallest float above c.
+// (Bit arithmetic rather than std::nextafter: pure inline code, so the
+// compiler hoists it out of the kernel loops.)
+inline float NextFloat(float f, bool up) {
+  if (f == 0) return up ? std::numeric_limits<float>::denorm_min() : -std::numeric_limits<float>::denorm_min();
+  const uint32_t bits = std::bit_cast<uint32_t>(f);
+  return std::bit_cast<float>((f > 0) == up ? bits + 1 : bits - 1);
+}
 inline float FloatAbove(double c) {
   const float f = float(c);
-  return double(f) > c ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+  return double(f) > c ? f : NextFloat(f, true);
 }
 // x < c <=> x <= the largest float below c.
 inline float FloatBelow(double c) {
   const float f = float(c);
-  return double(f) < c ? f : std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return double(f) < c ? f : NextFloat(f, false);
 }
 // round(x * c) for double c = ch + cl (two floats): the product's error from
 // TwoProd and x*cl are added before the one rounding that matters.
