@@ -169,6 +169,26 @@ def run(name):
             print(f"// erfcx [{a}, {b}] m = {m}: max rel err {e:.4f} * 2^-24")
             print("  {" + ", ".join([f"{m.hex()}f", f"{hi.hex()}f", f"{lo.hex()}f"] +
                                     [f"{float(x).hex()}f" for x in c[1:]]) + "},")
+    elif name == "erfcxf16":
+        # As erfcxf, 16 pieces (AVX3: one 512-bit permute holds 16 floats),
+        # selected by the float bits of a + OFF >> 21 (binade and first two
+        # mantissa bits): a + OFF in [OFF,0.875) [0.875,1) [1,1.25) .. [1.75,2)
+        # [2,2.5) .. [3.5,4) [4,5) .. [7,8) [8,10) [10,12), a in [0, 10.1].
+        # Usage: erfcxf16 DEG [OFF]
+        deg = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+        off = float(sys.argv[3]) if len(sys.argv) > 3 else 0.75
+        cuts = [0.875, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 10]
+        edges = [0.0] + [v - off for v in cuts] + [10.1]
+        for a, b in zip(edges[:-1], edges[1:]):
+            m = float(np.float32((a + b) / 2))
+            c, e = fit(lambda x: E.erfc(x) * E.exp(x * x), lambda x: 0,
+                       lambda x: 1, lambda x: x - m, max(0.0, a - 2**-20),
+                       b + 2**-20, deg, keep0=True, npts=1000)
+            hi = float(np.float32(c[0]))
+            lo = float(np.float32(c[0] - hi))
+            print(f"// erfcx [{a}, {b}] m = {m}: max rel err {e:.4f} * 2^-24")
+            print("  {" + ", ".join([f"{m.hex()}f", f"{hi.hex()}f", f"{lo.hex()}f"] +
+                                    [f"{float(x).hex()}f" for x in c[1:]]) + "},")
 
 if __name__ == "__main__":
     run(sys.argv[1])

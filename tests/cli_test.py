@@ -87,6 +87,22 @@ check_error(["eval", "relu", "--dtype", "float16"], "1\n", "float16", "bad dtype
 check_error(["eval", "relu", "--bogus"], "1\n", "--bogus", "unknown flag")
 check_error(["frobnicate"], "", "unknown command 'frobnicate'", "unknown subcommand")
 
+# bench --json: the schema users script against (figures are not checked)
+rc, out, _ = run(["bench", "--json", "--threads", "1", "--only", "relu", "--only", "softmax"])
+try:
+    b = json.loads(out)
+    sizes = {r["n"] for r in b["results"]}
+    ok = (rc == 0 and isinstance(b["target"], str) and {c["n"] for c in b["copy"]} == {1 << 16, 1 << 24}
+          and sizes == {1 << 16, 1 << 24}
+          and {(r["name"], r["direction"]) for r in b["results"]} >= {("relu", "forward"), ("relu", "backward"),
+                                                                   ("softmax", "forward")}
+          and all(r["dtype"] == "float32" and r["threads"] == 1 and r["gelem_s"] > 0 for r in b["results"]))
+except (ValueError, KeyError, TypeError) as e:
+    ok = False
+    print(e)
+check(ok, "bench --json schema")
+check_error(["bench", "--only", "gleu"], "", "did you mean", "bench with unknown activation")
+
 # info
 rc, out, _ = run(["info"])
 check(rc == 0 and "SIMD target" in out, "info")

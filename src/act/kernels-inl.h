@@ -73,10 +73,17 @@ void ElementwiseLoop(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, con
   const double at_neg = kOp == kForward ? LimitFwd<A>(-kInf, p) : LimitDeriv<A>(-kInf, p);
   const double at_pos = kOp == kForward ? LimitFwd<A>(kInf, p) : LimitDeriv<A>(kInf, p);
 
+  // Entries may turn their float64 parameters into float32 constants once
+  // (Prepare32) instead of in every vector.
+  float prepared[8] = {};
+  if constexpr (kFloatLanes && requires { A::Prepare32(p, prepared); }) A::Prepare32(p, prepared);
   const auto body = [&](const T* xp, const T* dyp) -> VS {
     const auto xv = LoadAs(dc, ds, xp);
     auto r = [&] {
-      if constexpr (kFloatLanes) {
+      if constexpr (kFloatLanes && requires { A::Prepare32(p, prepared); }) {
+        return kOp == kForward ? A::Fwd32(dc, xv, static_cast<const float*>(prepared))
+                               : A::Deriv32(dc, xv, static_cast<const float*>(prepared));
+      } else if constexpr (kFloatLanes) {
         return kOp == kForward ? A::Fwd32(dc, xv, p) : A::Deriv32(dc, xv, p);
       } else {
         return kOp == kForward ? A::template Fwd<T>(dc, xv, p) : A::template Deriv<T>(dc, xv, p);

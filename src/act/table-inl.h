@@ -234,15 +234,6 @@ HWY_INLINE auto OutsideMulRange(D d, V x) {
   return hn::And(hn::Or(hn::Lt(ax, hn::Set(d, 0x1p-60f)), hn::Gt(ax, hn::Set(d, 0x1p100f))),
                  hn::Ne(ax, hn::Zero(d)));
 }
-// round(x - c) for double c = ch + cl: x - ch exactly by 2Sum, then one
-// rounding of s + (e - cl).
-template <class D, class V>
-HWY_INLINE V SubDouble32(D d, V x, double c) {
-  const float ch = float(c), cl = float(c - double(ch));
-  V e;
-  const V s = vm32::detail::TwoSum(x, hn::Set(d, -ch), &e);
-  return hn::Add(s, hn::Sub(e, hn::Set(d, cl)));
-}
 // round(a / 6) for a = s + e (float-float): q = s/6, and the residual
 // s - 6q is exact (fma or Dekker), so q + (s - 6q + e)/6 rounds once more.
 template <class D, class V>
@@ -251,7 +242,8 @@ HWY_INLINE V DivSix32(D d, V s, V e) {
   const V q = hn::Div(s, six);
   V pe;
   const V p = vm32::TwoProd(d, q, six, &pe);
-  return hn::Add(q, hn::Div(hn::Add(hn::Sub(hn::Sub(s, p), pe), e), six));
+  // The correction is below ulp(q): multiplying by float(1/6) is exact enough.
+  return hn::MulAdd(hn::Add(hn::Sub(hn::Sub(s, p), pe), e), hn::Set(d, 1.0f / 6), q);
 }
 
 // x * exp(x) for x <= 0 without losing digits when exp(x) is subnormal but
@@ -583,12 +575,17 @@ struct Threshold {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return hn::IfThenElseZero(hn::Gt(x, hn::Set(d, p[0])), hn::Set(d, 1));
   }
+  // float32 lanes: x > threshold <=> x >= c[0], the float above it.
   static constexpr bool kFast32 = true, kFast32DoubleParams = true;
-  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
-    return hn::IfThenElse(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[0]))), x, hn::Set(d, float(p[1])));
+  static void Prepare32(const double* p, float* c) {
+    c[0] = tbl::FloatAbove(p[0]);
+    c[1] = float(p[1]);
   }
-  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
-    return hn::IfThenElseZero(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[0]))), hn::Set(d, 1.0f));
+  template <class D, class V> static V Fwd32(D d, V x, const float* c) {
+    return hn::IfThenElse(hn::Ge(x, hn::Set(d, c[0])), x, hn::Set(d, c[1]));
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const float* c) {
+    return hn::IfThenElseZero(hn::Ge(x, hn::Set(d, c[0])), hn::Set(d, 1.0f));
   }
   static std::vector<double> Kinks(const double* p) { return {p[0]}; }
 };
@@ -1437,13 +1434,23 @@ struct Hardtanh {
     const auto inside = hn::And(hn::Gt(x, hn::Set(d, p[0])), hn::Lt(x, hn::Set(d, p[1])));
     return hn::IfThenElseZero(inside, hn::Set(d, 1));
   }
+  // float32 lanes: x < min_val <=> x <= c[0]; x > max_val <=> x >= c[1];
+  // min_val < x <=> x >= c[2]; x < max_val <=> x <= c[3].
   static constexpr bool kFast32 = true, kFast32DoubleParams = true;
-  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
-    const V r = hn::IfThenElse(hn::Le(x, hn::Set(d, tbl::FloatBelow(p[0]))), hn::Set(d, float(p[0])), x);
-    return hn::IfThenElse(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[1]))), hn::Set(d, float(p[1])), r);
+  static void Prepare32(const double* p, float* c) {
+    c[0] = tbl::FloatBelow(p[0]);
+    c[1] = tbl::FloatAbove(p[1]);
+    c[2] = tbl::FloatAbove(p[0]);
+    c[3] = tbl::FloatBelow(p[1]);
+    c[4] = float(p[0]);
+    c[5] = float(p[1]);
   }
-  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
-    const auto inside = hn::And(hn::Ge(x, hn::Set(d, tbl::FloatAbove(p[0]))), hn::Le(x, hn::Set(d, tbl::FloatBelow(p[1]))));
+  template <class D, class V> static V Fwd32(D d, V x, const float* c) {
+    const V r = hn::IfThenElse(hn::Le(x, hn::Set(d, c[0])), hn::Set(d, c[4]), x);
+    return hn::IfThenElse(hn::Ge(x, hn::Set(d, c[1])), hn::Set(d, c[5]), r);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const float* c) {
+    const auto inside = hn::And(hn::Ge(x, hn::Set(d, c[2])), hn::Le(x, hn::Set(d, c[3])));
     return hn::IfThenElseZero(inside, hn::Set(d, 1.0f));
   }
   static std::vector<double> Kinks(const double* p) { return {p[0], p[1]}; }
@@ -1575,13 +1582,20 @@ struct Softshrink {
   // float32 lanes: |x| > lambd as |x| >= the float above lambd; |x| - lambd
   // rounded once from the float64 lambd, sign restored (f is odd).
   static constexpr bool kFast32 = true, kFast32DoubleParams = true;
-  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
-    const V ax = hn::Abs(x);
-    const V r = hn::CopySign(tbl::SubDouble32(d, ax, p[0]), x);
-    return hn::IfThenElseZero(hn::Ge(ax, hn::Set(d, tbl::FloatAbove(p[0]))), r);
+  static void Prepare32(const double* p, float* c) {
+    c[0] = tbl::FloatAbove(p[0]);
+    c[1] = float(p[0]);                      // lambd = c[1] + c[2]
+    c[2] = float(p[0] - double(c[1]));
   }
-  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
-    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, tbl::FloatAbove(p[0]))), hn::Set(d, 1.0f));
+  template <class D, class V> static V Fwd32(D d, V x, const float* c) {
+    const V ax = hn::Abs(x);
+    V e;  // |x| - lambd rounded once: |x| - c[1] exactly (2Sum), then - c[2]
+    const V s = vm32::detail::TwoSum(ax, hn::Set(d, -c[1]), &e);
+    const V r = hn::CopySign(hn::Add(s, hn::Sub(e, hn::Set(d, c[2]))), x);
+    return hn::IfThenElseZero(hn::Ge(ax, hn::Set(d, c[0])), r);
+  }
+  template <class D, class V> static V Deriv32(D d, V x, const float* c) {
+    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, c[0])), hn::Set(d, 1.0f));
   }
   static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
 };
@@ -1613,11 +1627,12 @@ struct Hardshrink {
     return hn::IfThenElseZero(hn::Gt(hn::Abs(x), hn::Set(d, p[0])), hn::Set(d, 1));
   }
   static constexpr bool kFast32 = true, kFast32DoubleParams = true;
-  template <class D, class V> static V Fwd32(D d, V x, const double* p) {
-    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, tbl::FloatAbove(p[0]))), x);
+  static void Prepare32(const double* p, float* c) { c[0] = tbl::FloatAbove(p[0]); }
+  template <class D, class V> static V Fwd32(D d, V x, const float* c) {
+    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, c[0])), x);
   }
-  template <class D, class V> static V Deriv32(D d, V x, const double* p) {
-    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, tbl::FloatAbove(p[0]))), hn::Set(d, 1.0f));
+  template <class D, class V> static V Deriv32(D d, V x, const float* c) {
+    return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, c[0])), hn::Set(d, 1.0f));
   }
   static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
 };
