@@ -289,6 +289,41 @@ HWY_INLINE V ErfcCore(D d, V zh, V zl) {
   const V a = hn::Min(az, kMax);
   V al = hn::Zero(d);
   if (kDD) al = hn::IfThenZeroElse(hn::Gt(az, kMax), hn::Xor(zl, sign));
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // 16 pieces, degree 6 (one 512-bit permute holds all 16 coefficients):
+  // selected by the float bits of a + 0.75 >> 21 (binade and first two
+  // mantissa bits): a in [0, 1/8) [1/8, 1/4) [1/4, 1/2) [1/2, 3/4) [3/4, 1)
+  // [1, 1.25) [1.25, 1.75) [1.75, 2.25) [2.25, 2.75) [2.75, 3.25)
+  // [3.25, 4.25) [4.25, 5.25) [5.25, 6.25) [6.25, 7.25) [7.25, 9.25)
+  // [9.25, 10.1], max relative error 0.091 * 2^-24 (at [3.25, 4.25]; the
+  // others <= 0.083) (scripts/fit_vmath32.py erfcxf16 6 0.75). Rows: m, c0h,
+  // c0l, c1..c6.
+  alignas(64) static constexpr float kT16[9][16] = {
+      {0x1p-4f, 0x1.8p-3f, 0x1.8p-2f, 0x1.4p-1f, 0x1.cp-1f, 0x1.2p+0f, 0x1.8p+0f, 0x1p+1f, 0x1.4p+1f, 0x1.8p+1f, 0x1.ep+1f, 0x1.3p+2f, 0x1.7p+2f, 0x1.bp+2f, 0x1.08p+3f, 0x1.35999ap+3f},
+      {0x1.ddcd36p-1f, 0x1.a36bbcp-1f, 0x1.5f28aep-1f, 0x1.1d16b6p-1f, 0x1.db747ep-2f, 0x1.9531ep-2f, 0x1.494dbp-2f, 0x1.058672p-2f, 0x1.afbb4p-3f, 0x1.6e9828p-3f, 0x1.2a2af2p-3f, 0x1.dc603ap-4f, 0x1.8c1404p-4f, 0x1.52b80ep-4f, 0x1.1618fcp-4f, 0x1.db32a2p-5f},
+      {-0x1.8d05e6p-27f, -0x1.019294p-26f, -0x1.c21b7cp-29f, -0x1.fd6a36p-27f, 0x1.c81d06p-27f, 0x1.362cdep-27f, -0x1.572afcp-32f, -0x1.2af2cap-28f, -0x1.890524p-28f, -0x1.6e9c9ap-30f, -0x1.8df7fp-29f, 0x1.f494fep-31f, 0x1.39b372p-29f, -0x1.73859ep-29f, -0x1.c40844p-31f, 0x1.a8d4d8p-36f},
+      {-0x1.0300a2p+0f, -0x1.a47284p-1f, -0x1.3a5c68p-1f, -0x1.babd0ep-2f, -0x1.4369f6p-2f, -0x1.e78b36p-3f, -0x1.4f198ap-3f, -0x1.b57036p-4f, -0x1.3086d8p-4f, -0x1.bd6ae6p-5f, -0x1.2aa656p-5f, -0x1.81149ep-6f, -0x1.0bc46ep-6f, -0x1.8914e8p-7f, -0x1.09d8b4p-7f, -0x1.84d6aep-8f},
+      {0x1.bd6d22p-1f, 0x1.549644p-1f, 0x1.d28c0ep-2f, 0x1.257742p-2f, 0x1.80ef9p-3f, 0x1.05e726p-3f, 0x1.37ea26p-4f, 0x1.5672bap-5f, 0x1.98958ap-6f, 0x1.043fe2p-6f, 0x1.22f06ap-7f, 0x1.317c16p-8f, 0x1.653506p-9f, 0x1.c39a48p-10f, 0x1.f8c38ap-11f, 0x1.3c8d18p-11f},
+      {-0x1.46c434p-1f, -0x1.db70bep-2f, -0x1.2e817p-2f, -0x1.59c358p-3f, -0x1.9d57eep-4f, -0x1.0132cp-4f, -0x1.0dc0d8p-5f, -0x1.fa9854p-7f, -0x1.0630ecp-7f, -0x1.258d42p-8f, -0x1.1429b2p-9f, -0x1.dc1244p-11f, -0x1.d65bdcp-12f, -0x1.00e4f2p-12f, -0x1.dbe1ecp-14f, -0x1.006586p-14f},
+      {0x1.a8fb78p-2f, 0x1.27fc6ap-2f, 0x1.611a0ap-3f, 0x1.72d484p-4f, 0x1.982fccp-5f, 0x1.d4e106p-6f, 0x1.b656aep-7f, 0x1.648e5p-8f, 0x1.435ba4p-9f, 0x1.409a2cp-10f, 0x1.ffde9ap-12f, 0x1.6cba58p-13f, 0x1.31d888p-14f, 0x1.21817ep-15f, 0x1.bdc146p-17f, 0x1.9d4a34p-18f},
+      {-0x1.ff065cp-3f, -0x1.542c14p-3f, -0x1.7cb466p-4f, -0x1.711724p-5f, -0x1.791d6cp-6f, -0x1.947d78p-7f, -0x1.55d814p-8f, -0x1.e555b8p-10f, -0x1.83942cp-11f, -0x1.57e36ep-12f, -0x1.da387ep-14f, -0x1.172c18p-15f, -0x1.8e8dfcp-17f, -0x1.44e08ap-18f, -0x1.a89cd8p-20f, -0x1.526b5ap-21f},
+      {0x1.19c932p-3f, 0x1.7413a6p-4f, 0x1.7a83b2p-5f, 0x1.56063ap-6f, 0x1.47269p-7f, 0x1.4994dcp-8f, 0x1.f38e64p-10f, 0x1.397304p-11f, 0x1.bd2e94p-13f, 0x1.622e18p-14f, 0x1.a4136ap-16f, 0x1.9e6dc2p-18f, 0x1.faa35ap-20f, 0x1.66ebbep-21f, 0x1.88567cp-23f, 0x1.121108p-24f},
+  };
+  const auto idx = hn::Sub(hn::ShiftRight<21>(hn::BitCast(di, hn::Add(a, hn::Set(d, 0.75f)))),
+                           hn::Set(di, 506));
+  const auto ind = hn::IndicesFromVec(d, idx);
+  const auto coef = [&](int j) HWY_ATTR { return hn::TableLookupLanes(hn::Load(d, kT16[j]), ind); };
+  V t = hn::Sub(a, coef(0));
+  if (kDD) t = hn::Add(t, al);
+  V p = hn::MulAdd(coef(8), t, coef(7));
+  p = hn::MulAdd(p, t, coef(6));
+  p = hn::MulAdd(p, t, coef(5));
+  p = hn::MulAdd(p, t, coef(4));
+  p = hn::MulAdd(p, t, coef(3));
+  const V c0h = coef(1);
+  const V u = hn::MulAdd(p, t, coef(2));
+  (void)kT;
+#else
   const auto idx = hn::Sub(hn::ShiftRight<22>(hn::BitCast(di, hn::Add(a, hn::Set(d, 0.75f)))),
                            hn::Set(di, 253));
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
@@ -309,6 +344,7 @@ HWY_INLINE V ErfcCore(D d, V zh, V zl) {
   p = hn::MulAdd(p, t, coef(3));
   const V c0h = coef(1);
   const V u = hn::MulAdd(p, t, coef(2));
+#endif
 
   V hl;
   const V h = vm32::TwoProd(d, a, a, &hl);
