@@ -174,7 +174,7 @@ def run(name):
         # selected by the float bits of a + OFF >> 21 (binade and first two
         # mantissa bits): a + OFF in [OFF,0.875) [0.875,1) [1,1.25) .. [1.75,2)
         # [2,2.5) .. [3.5,4) [4,5) .. [7,8) [8,10) [10,12), a in [0, 10.1].
-        # Usage: erfcxf16 DEG [OFF]
+        # Usage: erfcxf16 DEG [OFF] (the cuts below assume OFF in [0.75, 0.875))
         deg = int(sys.argv[2]) if len(sys.argv) > 2 else 6
         off = float(sys.argv[3]) if len(sys.argv) > 3 else 0.75
         cuts = [0.875, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 10]

@@ -14,11 +14,12 @@
 //   Log1p  0.93 | 0.95; -1 -> -inf, < -1 -> NaN, +inf -> +inf, ±0 -> ±0.
 //   Tanh   1.08 | 1.19 (near |x| = 0.88); tanh(x) == x for tiny |x|
 //          (subnormals too), ±inf -> ±1.
-//   TanhShrink (x - tanh x) 1.19 | 1.51 (no FMA: near |x| = 1.4e-3);
+//   TanhShrink (x - tanh x) 1.16 | 1.51 (no FMA: near |x| = 1.4e-3);
 //          gradual underflow for tiny x (x^3/3), ±inf -> ±inf.
 //   Erf    0.99 | 1.32 (near |x| = 0.99).
-//   Erfc   0.93 | 0.99, gradual underflow included (0 from ~10.05 on).
-//   ErfcDD 1.08 | 1.17 of the exact erfc(zh + zl).
+//   Erfc   0.91 (AVX3) 0.92 (AVX2) | 0.96, gradual underflow included (0
+//          from ~10.05 on).
+//   ErfcDD 0.99 (AVX3) 1.08 (AVX2) | 1.17 of the exact erfc(zh + zl).
 //   TwoProd: error-free (tested: hi + lo == a*b exactly).
 //   NaN in -> NaN out everywhere; signed zeros are preserved where odd.
 //
@@ -246,10 +247,12 @@ HWY_INLINE V ErfSmallP(D d, V z) {
 //   a + al = |zh + zl| (a = min(|zh|, 10.1), al = 0 when clamped: erfc(10.1)
 //   rounds to 0), erfc(a + al) = e^-(a + al)^2 * erfcx(a + al), with
 //   * (a + al)^2 = h + l: h + hl = a^2 exactly (TwoProd), l = hl + 2 a al
-//     (error ~2^-47 h); e^(-h - l) = 2^k (s + lo) from ExpReduce(-h) with
-//     -l folded into its low part rl (|l| <= 2^-16, its square is negligible)
-//     and ExpTail: ~2^-28 relative, unrounded.
-//   * erfcx(a + al) = c0 + sum_j c_j t^j, t = (a - m) + al, degree 8 on 8
+//     (error ~2^-47 h); e^(-h - l) = 2^k (s + lo): a Cody-Waite reduction
+//     of -h with l folded into the reduced argument (|l| <= 2^-16, its
+//     square is negligible) and a degree-4 polynomial (see the code): ~2^-28
+//     relative, unrounded.
+//   * erfcx(a + al) = c0 + sum_j c_j t^j, t = (a - m) + al. AVX3: degree 6
+//     on 16 pieces (see the code). Elsewhere degree 8 on 8
 //     pieces selected by the float bits of a + 0.75 (>> 22: binade and first
 //     mantissa bit): a in [0, 0.25) [0.25, 0.75) [0.75, 1.25) [1.25, 2.25)
 //     [2.25, 3.25) [3.25, 5.25) [5.25, 7.25) [7.25, 10.1], max relative error
@@ -257,16 +260,18 @@ HWY_INLINE V ErfSmallP(D d, V z) {
 //     (scripts/fit_vmath32.py erfcxf 8 0.75); c0 as a float-float c0h + c0l
 //     (a rounded c0 would cost up to 0.5 * 2^-24 at t = 0), c1.. floats.
 //     Coefficients per lane: one permute each on AVX2/AVX3 (TableLookupLanes),
-//     a gather elsewhere.
+//     a gather elsewhere (kT unused on AVX3, which has kT16).
 //   * mm = (s + lo)(c0h + u), u = t P(t) + c0l: c0h + u = qh + ql and
 //     s qh = ph + pl exactly, mm = ph + (pl + lo qh + s ql) (one rounding
-//     that matters, plus u's Horner errors, |u| <= ~0.25 c0h), then times
+//     that matters, plus u's Horner errors, |u| <= ~0.25 c0h; AVX3: s c0h =
+//     ph + pl and s u rounded inside an FMA instead), then times
 //     2^k: exact for normal results; subnormal results (a > ~9.1) round mm
 //     a second time (see below; mm's rounding costs <= 2^-24 relative there,
-//     i.e. <= 0.5 units of 2^-149).
+//     i.e. <= 0.5 units of 2^-149). Vectors with every |zh| < 9 skip the
+//     clamping and the subnormal code (hn::AllTrue; GELU's usual case).
 //   zh < 0: 2 - that. Errors: the final rounding (0.5 ULP) plus the rounding
 //   of s u + lo Q (|s u| <= ~0.1 of the result) and the fits.
-// NaN/inf: erfc(+inf) = 0, erfc(-inf) = 2, NaN -> unspecified (callers fix).
+// NaN/inf: erfc(+inf) = 0, erfc(-inf) = 2, NaN -> NaN.
 template <bool kDD, class D, class V>
 HWY_INLINE V ErfcCore(D d, V zh, V zl) {
   const hn::RebindToSigned<D> di;
@@ -286,9 +291,17 @@ HWY_INLINE V ErfcCore(D d, V zh, V zl) {
   const V kMax = hn::Set(d, 10.1f);
   const V sign = hn::And(zh, hn::SignBit(d));
   const V az = hn::Abs(zh);
-  const V a = hn::Min(az, kMax);
+  // Fast path: every |zh| < 9 (no clamping; erfc >= 4e-37: normal results,
+  // k >= -122). Otherwise (also NaN) clamp and handle subnormal results.
+  const bool fast = hn::AllTrue(d, hn::Lt(az, hn::Set(d, 9.0f)));
+  V a = az;
   V al = hn::Zero(d);
-  if (kDD) al = hn::IfThenZeroElse(hn::Gt(az, kMax), hn::Xor(zl, sign));
+  if (HWY_LIKELY(fast)) {
+    if (kDD) al = hn::Xor(zl, sign);
+  } else {
+    a = hn::Min(az, kMax);
+    if (kDD) al = hn::IfThenZeroElse(hn::Gt(az, kMax), hn::Xor(zl, sign));
+  }
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
   // 16 pieces, degree 6 (one 512-bit permute holds all 16 coefficients):
   // selected by the float bits of a + 0.75 >> 21 (binade and first two
@@ -334,7 +347,7 @@ HWY_INLINE V ErfcCore(D d, V zh, V zl) {
 #endif
   V t = hn::Sub(a, coef(0));
   if (kDD) t = hn::Add(t, al);
-  // Horner, unrolled by hand (GCC keeps a runtime loop around the lambda).
+  // Horner, unrolled by hand.
   V p = hn::MulAdd(coef(10), t, coef(9));
   p = hn::MulAdd(p, t, coef(8));
   p = hn::MulAdd(p, t, coef(7));
@@ -349,69 +362,97 @@ HWY_INLINE V ErfcCore(D d, V zh, V zl) {
   V hl;
   const V h = vm32::TwoProd(d, a, a, &hl);
   const V l = kDD ? hn::MulAdd(hn::Add(a, a), al, hl) : hl;
-  V kf, r, rl;
-  VI<D> ki;
-  ExpReduce(d, hn::Neg(h), &kf, &ki, &r, &rl);
-  V tl;
-  const V th = ExpTail<false>(d, r, rl, &tl);
-  V e;
-  const V s = FastTwoSum(hn::Set(d, 1.0f), r, &e);
-  V lo = hn::Add(th, hn::Add(e, tl));
-  lo = hn::NegMulAdd(hn::Add(s, lo), l, lo);  // * (1 - l)
+  // e^-(h + l) = 2^k e^-(r + rl): k = round(-h/ln2) (1.5*2^23 shifter),
+  // h + k C1 exact (as in ExpReduce, signs flipped), r + rl = h + k C1 +
+  // (k C2 + l) (Fast2Sum; k C2 + l rounds once, ~2^-36 absolute).
+  // e^-r = 1 - r + r^2 P(-r), P degree 4 minimax on [-0.35, 0.35] (relative
+  // error 0.056 * 2^-24, scripts/fit_vmath32.py exp 4; as in TanhTail),
+  // 1 - r = s + e exactly (Fast2Sum), rl to first order:
+  // e^-(r + rl) = s + lo, lo = e - rl (1 - r) + r^2 P(-r) (~2^-28 relative).
+  const V kShift = hn::Set(d, 0x1.8p23f);
+  const V tt = hn::NegMulAdd(h, hn::Set(d, 0x1.715476p0f), kShift);
+  const V kf = hn::Sub(tt, kShift);
+  const V rh = hn::MulAdd(kf, hn::Set(d, 0x1.62e4p-1f), h);  // exact
+  V rl;
+  const V r = FastTwoSum(rh, hn::MulAdd(kf, hn::Set(d, 0x1.7f7d1cp-20f), l), &rl);
+  const V r2 = hn::Mul(r, r);
+  V pp = hn::MulAdd(hn::Set(d, 0x1.6a4da6p-10f), r, hn::Set(d, -0x1.123e58p-7f));
+  const V p01 = hn::MulAdd(hn::Set(d, -0x1.55548cp-3f), r, hn::Set(d, 0x1.fffffcp-2f));
+  pp = hn::MulAdd(pp, r, hn::Set(d, 0x1.5558b8p-5f));
+  pp = hn::MulAdd(pp, r2, p01);
+  const V one = hn::Set(d, 1.0f);
+  const V s = hn::Sub(one, r);
+  const V e = hn::Sub(hn::Sub(one, s), r);
+  const V lo = hn::MulAdd(r2, pp, hn::Sub(e, hn::NegMulAdd(r, rl, rl)));
 
   // (s + lo)(qh + ql), qh + ql = c0h + u exactly (Fast2Sum), s qh = ph + pl
   // exactly (TwoProd): only the small terms and the final sum round.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // AVX3 (FMA, and the more accurate 16-piece erfcx): s c0h = ph + pl
+  // exactly, s u rounds inside the FMA that adds the small terms (|s u| <=
+  // ~0.25 of the result): ErfcDD 0.99 ULP measured (with AVX2's 8 pieces
+  // this measured 1.25, so AVX2 keeps the Fast2Sum below).
+  V pl;
+  const V ph = vm32::TwoProd(d, s, c0h, &pl);
+  const V mm = hn::Add(ph, hn::MulAdd(s, u, hn::MulAdd(lo, hn::Add(c0h, u), pl)));
+#else
   V ql;
   const V qh = FastTwoSum(c0h, u, &ql);
   V pl;
   const V ph = vm32::TwoProd(d, s, qh, &pl);
   const V mm = hn::Add(ph, hn::MulAdd(s, ql, hn::MulAdd(lo, qh, pl)));
+#endif
   // 2^k mm: exponent add for normal results; subnormal results (the bits of
   // a subnormal are its multiple of 2^-149) as the integer n =
   // round(mm 2^(k+149)) from the 2^23 shifter (rounds once, to nearest even
   // like the underflowing product would; n = 2^23 gives 2^-126), so no
   // arithmetic op produces a subnormal (microcode assists on x86).
-  // Fast path: every |zh| < 9 (erfc >= 4e-37: normal results, k >= -122).
-  V y = hn::BitCast(d, hn::Add(hn::BitCast(di, mm), hn::ShiftLeft<23>(ki)));
-  if (HWY_UNLIKELY(!hn::AllTrue(d, hn::Lt(az, hn::Set(d, 9.0f))))) {
-    const V kShift = hn::Set(d, 0x1p23f);
+  // k << 23 == bits(tt) << 23 (the shifter's bits 0x4B400000 vanish).
+  V y = hn::BitCast(d, hn::Add(hn::BitCast(di, mm), hn::ShiftLeft<23>(hn::BitCast(di, tt))));
+  if (HWY_UNLIKELY(!fast)) {
+    const VI<D> ki = hn::Sub(hn::BitCast(di, tt), hn::BitCast(di, kShift));
+    const V k2p23 = hn::Set(d, 0x1p23f);
     // k + 149 in [2, 149], capped at 100 (only v < 2^23 matters)
     const V v = hn::Mul(mm, Pow2I(d, hn::Min(hn::Add(ki, hn::Set(di, 149)), hn::Set(di, 100))));
-    const V sub = hn::BitCast(d, hn::Sub(hn::BitCast(di, hn::Add(v, kShift)), hn::BitCast(di, kShift)));
-    y = hn::IfThenElse(hn::Lt(v, kShift), sub, y);
+    const V sub = hn::BitCast(d, hn::Sub(hn::BitCast(di, hn::Add(v, k2p23)), hn::BitCast(di, k2p23)));
+    y = hn::IfThenElse(hn::Lt(v, k2p23), sub, y);
   }
-  return hn::IfThenElse(hn::Lt(zh, hn::Zero(d)), hn::Sub(hn::Set(d, 2.0f), y), y);
+  y = hn::IfThenElse(hn::Lt(zh, hn::Zero(d)), hn::Sub(hn::Set(d, 2.0f), y), y);
+  // NaN lanes (never on the fast path) -> NaN
+  if (HWY_UNLIKELY(!fast)) y = hn::IfThenElse(hn::IsNaN(zh), zh, y);
+  return y;
 }
 
 // Large-|x| part of Tanh/TanhShrink: 2e/(1 + e) = e2 * rc (unrounded
 // product), e = e^(-2a), a = min(ax, 9.5) (no clamp below: callers discard
-// small lanes). -2a = k ln2 + r, r = -2a - k C1 - k C2 (the first step
-// exact, the second rounds: <= 2^-26 absolute), e^r = 1 + r + r^2 P(r), P
-// degree 4 minimax on [-0.35, 0.35] (relative error 0.056 * 2^-24,
-// scripts/fit_vmath32.py exp 4), rounded once (1 + w), times 2^k exact
-// (k >= -28). e2 = 2e exactly, rc = Recip(1 + e): relative error of the
-// quotient <= ~1.6 * 2^-24 (e ~0.6, 1 + e 0.5, Recip 0.5).
+// small lanes). 2a = k ln2 + 2r, r = a - k C1/2 - k C2/2 (the first step
+// exact, the second rounds: <= 2^-27 absolute), e^-2r = 1 - 2r + 4r^2
+// P(-2r), P degree 4 minimax on [-0.35, 0.35] (relative error 0.056 *
+// 2^-24, scripts/fit_vmath32.py exp 4; its powers of -2 folded into the
+// coefficients), e2 = 2e as 2 + r (-4 + r 2Q(r)), rounded once, times 2^-k
+// exact (k <= 28); rc = Recip(1 + e), 1 + e = e2/2 + 1 (one rounding):
+// relative error of the quotient <= ~1.6 * 2^-24 (e ~0.6, 1 + e 0.5,
+// Recip 0.5).
 template <class D, class V>
 HWY_INLINE void TanhTail(D d, V ax, V* e2, V* rc) {
   const hn::RebindToSigned<D> di;
   const V one = hn::Set(d, 1.0f);
   const V a = hn::Min(ax, hn::Set(d, 9.5f));
-  const V x2 = hn::Mul(a, hn::Set(d, -2.0f));
   const V kShift = hn::Set(d, 0x1.8p23f);
-  const V t = hn::MulAdd(x2, hn::Set(d, 0x1.715476p0f), kShift);
-  const V k = hn::Sub(t, kShift);
-  const auto ki = hn::Sub(hn::BitCast(di, t), hn::BitCast(di, kShift));
-  V r = hn::NegMulAdd(k, hn::Set(d, 0x1.62e4p-1f), x2);  // exact
-  r = hn::NegMulAdd(k, hn::Set(d, 0x1.7f7d1cp-20f), r);
-  const V r2 = hn::Mul(r, r);
-  V p = hn::MulAdd(hn::Set(d, 0x1.6a4da6p-10f), r, hn::Set(d, 0x1.123e58p-7f));
-  const V p01 = hn::MulAdd(hn::Set(d, 0x1.55548cp-3f), r, hn::Set(d, 0x1.fffffcp-2f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0x1.5558b8p-5f));
-  p = hn::MulAdd(p, r2, p01);
-  const V em = hn::Add(hn::MulAdd(r2, p, r), one);
-  const V e = hn::BitCast(d, hn::Add(hn::BitCast(di, em), hn::ShiftLeft<23>(ki)));
-  *e2 = hn::Add(e, e);
-  *rc = Recip(d, hn::Add(one, e));
+  const V t = hn::MulAdd(a, hn::Set(d, 0x1.715476p1f), kShift);
+  const V k = hn::Sub(t, kShift);  // round(2a/ln2) >= 0
+  V r = hn::NegMulAdd(k, hn::Set(d, 0x1.62e4p-2f), a);  // exact
+  r = hn::NegMulAdd(k, hn::Set(d, 0x1.7f7d1cp-21f), r);
+  // 2 e^-2r = 2 + r (-4 + r 2Q(r)) (2e directly: all scalings exact)
+  V p = hn::MulAdd(hn::Set(d, 0x1.6a4da6p-3f), r, hn::Set(d, -0x1.123e58p-1f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0x1.5558b8p0f));
+  p = hn::MulAdd(p, r, hn::Set(d, -0x1.55548cp1f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0x1.fffffcp1f));
+  const V em2 = hn::MulAdd(r, hn::MulAdd(r, p, hn::Set(d, -4.0f)), hn::Set(d, 2.0f));
+  // k << 23 == bits(t) << 23 (the shifter's bits 0x4B400000 vanish)
+  const V e2v = hn::BitCast(d, hn::Sub(hn::BitCast(di, em2), hn::ShiftLeft<23>(hn::BitCast(di, t))));
+  *e2 = e2v;
+  *rc = Recip(d, hn::MulAdd(e2v, hn::Set(d, 0.5f), one));  // 1 + e
 }
 
 }  // namespace detail
@@ -565,15 +606,22 @@ HWY_INLINE V Log1p(D d, V x) {
 //            1 above 9.01), with a short float exp (~0.6 * 2^-24 relative):
 //            the quotient is <= 0.24, so its errors cost <= 0.4 ULP.
 // 1.08 ULP (FMA) / 1.19 (no FMA), both in the polynomial near |x| = 0.88
-// (x^3 P is -0.24 of x there).
+// (x^3 P is -0.24 of x there). Mixed vectors evaluate both formulas on |x|,
+// select once and copy the sign once (one branch: all lanes >= 1).
 // ±inf -> ±1; NaN -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Tanh(D d, V x) {
   const V ax = hn::Abs(x);
   const V one = hn::Set(d, 1.0f);
-  const auto m_small = hn::Lt(ax, one);
-  V y = x;  // NaN stays NaN
-  if (!hn::AllFalse(d, m_small)) {
+  // Both formulas on |x|, one select, then the sign of x (±0 -> ±0). NaN
+  // lanes are not "large" and take the polynomial, which keeps them NaN.
+  const auto m_large = hn::Ge(ax, one);
+  V v;
+  if (HWY_UNLIKELY(hn::AllTrue(d, m_large))) {
+    V e2, rc;
+    detail::TanhTail(d, ax, &e2, &rc);
+    v = hn::NegMulAdd(e2, rc, one);
+  } else {
     const V x2 = hn::Mul(ax, ax);
     const V x4 = hn::Mul(x2, x2);
     V p = hn::MulAdd(hn::Set(d, 0x1.e76c16p-14f), x2, hn::Set(d, -0x1.ae8cbap-11f));
@@ -583,19 +631,14 @@ HWY_INLINE V Tanh(D d, V x) {
     p = hn::MulAdd(p, x4, q);
     s = hn::MulAdd(s, x4, t);
     p = hn::MulAdd(p, hn::Mul(x4, x4), s);
-    // On |x| and then the sign of x: x + x^3 p with p < 0 would turn -0
-    // into +0.
-    const V v = hn::MulAdd(hn::Mul(ax, x2), p, ax);
-    y = hn::IfThenElse(m_small, hn::CopySignToAbs(v, x), y);
+    v = hn::MulAdd(hn::Mul(ax, x2), p, ax);
+    if (!hn::AllFalse(d, m_large)) {
+      V e2, rc;
+      detail::TanhTail(d, ax, &e2, &rc);
+      v = hn::IfThenElse(m_large, hn::NegMulAdd(e2, rc, one), v);
+    }
   }
-  const auto m_large = hn::Ge(ax, one);
-  if (!hn::AllFalse(d, m_large)) {
-    V e2, rc;
-    detail::TanhTail(d, ax, &e2, &rc);
-    const V v = hn::NegMulAdd(e2, rc, one);
-    y = hn::IfThenElse(m_large, hn::CopySignToAbs(v, x), y);
-  }
-  return y;
+  return hn::CopySignToAbs(v, x);
 }
 
 // tanhshrink(x) = x - tanh(x).
@@ -699,8 +742,7 @@ HWY_INLINE V Erf(D d, V x) {
 // erfc(-inf) = 2, NaN -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Erfc(D d, V x) {
-  const V y = detail::ErfcCore<false>(d, x, x);
-  return hn::IfThenElse(hn::IsNaN(x), x, y);
+  return detail::ErfcCore<false>(d, x, x);
 }
 
 // erfc(zh + zl) for a float-float argument (|zl| <= ulp(zh)), e.g. GELU's
@@ -709,8 +751,7 @@ HWY_INLINE V Erfc(D d, V x) {
 // the exact erfc(zh + zl). NaN in zh -> NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V ErfcDD(D d, V zh, V zl) {
-  const V y = detail::ErfcCore<true>(d, zh, zl);
-  return hn::IfThenElse(hn::IsNaN(zh), zh, y);
+  return detail::ErfcCore<true>(d, zh, zl);
 }
 
 }  // namespace actlab::HWY_NAMESPACE::vm32
