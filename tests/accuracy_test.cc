@@ -18,24 +18,17 @@
 #include <vector>
 
 #include "actlab/activation.h"
+#include "tests/support/params.h"
 #include "src/act/table-inl.h"
 #include "tests/support/mp.h"
 
 namespace actlab {
 namespace {
+using test::TestOverrides;
 namespace tbl_ns = HWY_NAMESPACE;
 using test::ExactValue;
 using test::Mp;
 using test::UlpError;
-
-// Test parameters: the defaults; required ones (threshold) take the value
-// their ParamSpec documents (the table's properties assume it).
-std::vector<std::pair<std::string, double>> TestOverrides(const Spec& s) {
-  std::vector<std::pair<std::string, double>> o;
-  for (const ParamSpec& p : s.parameters())
-    if (p.required) o.emplace_back(std::string(p.name), p.default_value);
-  return o;
-}
 
 // A dense grid: random magnitudes over the whole range, log-spaced tails,
 // uniform points over the interesting interval, bit-pattern sweeps around 0

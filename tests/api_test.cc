@@ -13,16 +13,11 @@
 #include <vector>
 
 #include "actlab/activation.h"
+#include "tests/support/params.h"
 
 namespace actlab {
 namespace {
-
-std::vector<std::pair<std::string, double>> TestOverrides(const Spec& s) {
-  std::vector<std::pair<std::string, double>> o;
-  for (const ParamSpec& p : s.parameters())
-    if (p.required) o.emplace_back(std::string(p.name), p.default_value);
-  return o;
-}
+using test::TestOverrides;
 
 Activation Make(const Spec& s) { return Activation::make(s.name, TestOverrides(s)); }
 

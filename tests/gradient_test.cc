@@ -14,20 +14,15 @@
 #include <vector>
 
 #include "actlab/activation.h"
+#include "tests/support/params.h"
 #include "src/act/table-inl.h"
 #include "tests/support/mp.h"
 
 namespace actlab {
 namespace {
+using test::TestOverrides;
 namespace tbl_ns = HWY_NAMESPACE;
 using test::Mp;
-
-std::vector<std::pair<std::string, double>> TestOverrides(const Spec& s) {
-  std::vector<std::pair<std::string, double>> o;
-  for (const ParamSpec& p : s.parameters())
-    if (p.required) o.emplace_back(std::string(p.name), p.default_value);
-  return o;
-}
 
 bool NearKink(double x, const std::vector<double>& kinks, double margin) {
   for (double k : kinks)

@@ -44,8 +44,6 @@ const char* ShapeName(actlab::Shape shape) {
   return "?";
 }
 
-double JsonNumber(double v) { return v; }
-
 nlohmann::json SpecJson(const actlab::Spec& s) {
   nlohmann::json params = nlohmann::json::array();
   for (const actlab::ParamSpec& p : s.parameters()) {
@@ -58,7 +56,7 @@ nlohmann::json SpecJson(const actlab::Spec& s) {
   for (auto a : s.aliases)
     if (!a.empty()) aliases.push_back(a);
   const auto bound = [](double v) -> nlohmann::json {
-    return std::isinf(v) ? nlohmann::json(v > 0 ? "inf" : "-inf") : nlohmann::json(JsonNumber(v));
+    return std::isinf(v) ? nlohmann::json(v > 0 ? "inf" : "-inf") : nlohmann::json(v);
   };
   return {{"name", s.name},
           {"aliases", aliases},

@@ -148,7 +148,7 @@ template <int kOp, class D>
 HWY_INLINE void GluVec(D d, hn::Vec<D> av, hn::Vec<D> bv, hn::Vec<D> gv, hn::Vec<D>* o1, hn::Vec<D>* o2) {
   hn::Vec<D> s, sn;
   if constexpr (sizeof(hn::TFromD<D>) == 4) {
-    tbl::SigmoidPair32(d, bv, hn::Zero(d), &s, &sn);
+    tbl::SigmoidPairLo(d, bv, hn::Zero(d), &s, &sn);
   } else {
     tbl::SigmoidPair(d, bv, &s, &sn);
   }

@@ -94,23 +94,17 @@ HWY_INLINE V Sigmoid(D d, V z) {
   SigmoidPair(d, z, &s, &sn);
   return s;
 }
-// a*b - p exactly, for p = fl(a*b) and |a|, |b| < 2^996: one fused
-// multiply-add where the target has FMA (AVX2, AVX3); Dekker's product with
-// Veltkamp's 2^27 + 1 splitting where it does not (SSE4, EMU128), since an
-// unfused MulSub would return 0.
+// a*b - fl(a*b) exactly: the vector math's TwoProd for the lane type (an
+// fma where the target has one, Dekker's product where it does not).
 template <class D, class V>
-HWY_INLINE V ProductError(D d, V a, V b, V p) {
-#if HWY_NATIVE_FMA
-  (void)d;
-  return hn::MulSub(a, b, p);
-#else
-  const V split = hn::Set(d, 134217729.0);
-  const V ta = hn::Mul(a, split), tb = hn::Mul(b, split);
-  const V ah = hn::Sub(ta, hn::Sub(ta, a)), bh = hn::Sub(tb, hn::Sub(tb, b));
-  const V al = hn::Sub(a, ah), bl = hn::Sub(b, bh);
-  const V e = hn::Add(hn::Add(hn::Sub(hn::Mul(ah, bh), p), hn::Mul(ah, bl)), hn::Mul(al, bh));
-  return hn::Add(e, hn::Mul(al, bl));
-#endif
+HWY_INLINE V ProductError(D d, V a, V b) {
+  V err;
+  if constexpr (sizeof(hn::TFromD<D>) == 8) {
+    vm::TwoProd(d, a, b, &err);
+  } else {
+    vm32::TwoProd(d, a, b, &err);
+  }
+  return err;
 }
 
 // f'(x) near a zero r of f' (the minima of gelu, gelu_tanh, silu, mish).
@@ -136,35 +130,35 @@ HWY_INLINE V NearRoot(D d, V x_hi, V x_lo, V direct) {
   return hn::IfThenElse(near, hn::Mul(acc, dd), direct);
 }
 
-// sigma(z) and sigma(-z) for z = zh + zl given as a double-double: the low
-// part enters through e^-|z| = e^-|zh| (1 - sign(zh) zl). Needed where z is a
-// rounded product and sigma(z) ~ e^z turns its rounding into a relative error
-// |z| times larger (200 ULP at z = -70).
+// sigma(z) and sigma(-z) for z = zh + zl (a double-double or float-float;
+// zl may be zero): the low part enters through e^-|z| = e^-|zh| (1 - sign(zh)
+// zl). Needed where z is a rounded product and sigma(z) ~ e^z turns its
+// rounding into a relative error |z| times larger (200 ULP at z = -70).
+// float32 lanes use ExpFast and the rcp14 + Newton reciprocal (~0.5 ULP).
 template <class D, class V>
-HWY_INLINE void SigmoidPairDD(D d, V zh, V zl, V* s, V* s_neg) {
-  const V one = hn::Set(d, 1.0);
+HWY_INLINE void SigmoidPairLo(D d, V zh, V zl, V* s, V* s_neg) {
+  using T = hn::TFromD<D>;
+  const V one = hn::Set(d, T(1));
   const auto pos = hn::Ge(zh, hn::Zero(d));
-  V e = vm::Exp(d, hn::Neg(hn::Abs(zh)));
+  const V neg_abs = hn::Neg(hn::Abs(zh));
+  V e;
+  if constexpr (sizeof(T) == 8) {
+    e = vm::Exp(d, neg_abs);
+  } else {
+    e = vm32::ExpFast(d, neg_abs);
+  }
   e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
-  const V a = hn::Div(one, hn::Add(one, e));
+  V a;
+  if constexpr (sizeof(T) == 8) {
+    a = hn::Div(one, hn::Add(one, e));
+  } else {
+    a = vm32::detail::Recip(d, hn::Add(one, e));
+  }
   const V ea = hn::Mul(e, a);
   *s = hn::IfThenElse(pos, a, ea);
   *s_neg = hn::IfThenElse(pos, ea, a);
 }
 
-// float32 lanes: sigma(z), sigma(-z) for z = zh + zl (zl may be zero), with
-// e^-|z| from vmath32 (<= 0.51 ULP) and 1/(1 + e) by Recip (~0.5 ULP).
-template <class D, class V>
-HWY_INLINE void SigmoidPair32(D d, V zh, V zl, V* s, V* s_neg) {
-  const V one = hn::Set(d, 1.0f);
-  const auto pos = hn::Ge(zh, hn::Zero(d));
-  V e = vm32::ExpFast(d, hn::Neg(hn::Abs(zh)));
-  e = hn::NegMulAdd(e, hn::IfThenElse(pos, zl, hn::Neg(zl)), e);
-  const V a = vm32::detail::Recip(d, hn::Add(one, e));
-  const V ea = hn::Mul(e, a);
-  *s = hn::IfThenElse(pos, a, ea);
-  *s_neg = hn::IfThenElse(pos, ea, a);
-}
 
 // float32 lanes whose result falls into the float subnormals through a
 // product (x * sigma(x), x * Phi(x)) would amplify the subnormal rounding of
@@ -352,7 +346,7 @@ struct Sigmoid {
   static constexpr bool kFast32 = true;
   template <class D, class V> static V Fwd32(D d, V x, const double*) {
     V s, sn;
-    tbl::SigmoidPair32(d, x, hn::Zero(d), &s, &sn);
+    tbl::SigmoidPairLo(d, x, hn::Zero(d), &s, &sn);
     return s;
   }
   template <class D, class V> static V Deriv32(D d, V x, const double*) {
@@ -728,7 +722,7 @@ struct Celu {
     const V q = hn::Div(x, alpha);
     // x - q*alpha = (x - p) - (q*alpha - p), p = fl(q*alpha): both exact.
     const V p_ = hn::Mul(q, alpha);
-    *lo = hn::Div(hn::Sub(hn::Sub(x, p_), tbl::ProductError(d, q, alpha, p_)), alpha);
+    *lo = hn::Div(hn::Sub(hn::Sub(x, p_), tbl::ProductError(d, q, alpha)), alpha);
     return q;
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double* p) {
@@ -832,7 +826,7 @@ struct Gelu {
       // zl = -(x*c - p) - x*c_lo; |x| <= 40 suffices (erfc(28.3) underflows).
       const V xc = hn::Min(hn::Max(x, hn::Set(d, -40.0)), hn::Set(d, 40.0));
       const V pc = hn::Mul(xc, c);
-      const V zl = hn::Neg(hn::MulAdd(xc, hn::Set(d, kInvSqrt2Lo), tbl::ProductError(d, xc, c, pc)));
+      const V zl = hn::Neg(hn::MulAdd(xc, hn::Set(d, kInvSqrt2Lo), tbl::ProductError(d, xc, c)));
       const V az = hn::Abs(hn::Mul(xc, c));  // clamped: az^2 stays finite
       const V mills = hn::Add(az, hn::Sqrt(hn::MulAdd(az, az, hn::Set(d, 4.0 / 3.14159265358979323846))));
       // For zh < 0 (x > 0) erfc is near 2 and the correction is negligible.
@@ -850,7 +844,7 @@ struct Gelu {
     if constexpr (sizeof(Out) == 4) {
       return hn::Mul(e, hn::Set(d, kInvSqrt2Pi));
     } else {
-      const V l = tbl::ProductError(d, xc, xc, h);
+      const V l = tbl::ProductError(d, xc, xc);
       return hn::Mul(hn::NegMulAdd(hn::Mul(e, half), l, e), hn::Set(d, kInvSqrt2Pi));
     }
   }
@@ -867,7 +861,7 @@ struct Gelu {
     V sum = hn::Set(d, -135135.0);
     for (double c : {10395.0, -945.0, 105.0, -15.0, 3.0, -1.0, 1.0}) sum = hn::MulAdd(sum, w, hn::Set(d, c));
     const V h = hn::Mul(t, t);
-    const V l = tbl::ProductError(d, t, t, h);
+    const V l = tbl::ProductError(d, t, t);
     const V quarter = vm::Exp(d, hn::Mul(h, hn::Set(d, -0.25)));
     const V scale = hn::Mul(hn::NegMulAdd(l, hn::Set(d, 0.5), hn::Set(d, 1.0)), hn::Set(d, kInvSqrt2Pi));
     const V k = kDeriv ? hn::Sub(t, hn::Div(sum, t)) : sum;
@@ -969,16 +963,16 @@ struct GeluTanh {
   template <class D, class V> static V TwoUDD(D d, V xc, V* v_lo) {
     const V two_k = hn::Set(d, 2 * kK), c = hn::Set(d, kC), one = hn::Set(d, 1);
     const V x2 = hn::Mul(xc, xc);
-    const V x2_lo = tbl::ProductError(d, xc, xc, x2);
+    const V x2_lo = tbl::ProductError(d, xc, xc);
     const V cx2 = hn::Mul(c, x2);
-    const V cx2_lo = hn::MulAdd(c, x2_lo, tbl::ProductError(d, c, x2, cx2));
+    const V cx2_lo = hn::MulAdd(c, x2_lo, tbl::ProductError(d, c, x2));
     V t_lo;
     const V t = vm::TwoSum(d, one, cx2, &t_lo);
     t_lo = hn::Add(t_lo, cx2_lo);
     const V p = hn::Mul(xc, t);
-    const V p_lo = hn::MulAdd(xc, t_lo, tbl::ProductError(d, xc, t, p));
+    const V p_lo = hn::MulAdd(xc, t_lo, tbl::ProductError(d, xc, t));
     const V v = hn::Mul(two_k, p);
-    *v_lo = hn::MulAdd(two_k, p_lo, tbl::ProductError(d, two_k, p, v));
+    *v_lo = hn::MulAdd(two_k, p_lo, tbl::ProductError(d, two_k, p));
     return v;
   }
   template <class Out, class D, class V> static void TwoU(D d, V xc, V* sn, V* s) {
@@ -989,7 +983,7 @@ struct GeluTanh {
     } else {
       V v_lo;
       const V v = TwoUDD(d, xc, &v_lo);
-      tbl::SigmoidPairDD(d, v, v_lo, s, sn);
+      tbl::SigmoidPairLo(d, v, v_lo, s, sn);
     }
   }
   template <class Out, class D, class V> static V Fwd(D d, V x, const double*) {
@@ -1024,7 +1018,7 @@ struct GeluTanh {
     p_lo = hn::MulAdd(xc, t_lo, p_lo);
     const V v = vm32::TwoProd(d, two_k, p, &v_lo);
     v_lo = hn::MulAdd(two_k, p_lo, hn::MulAdd(hn::Set(d, two_k_lo), p, v_lo));
-    tbl::SigmoidPair32(d, v, v_lo, s, sn);
+    tbl::SigmoidPairLo(d, v, v_lo, s, sn);
   }
   template <class D, class V> static V Fwd32(D d, V x, const double* p) {
     const V xc = hn::Min(hn::Max(x, hn::Set(d, -12.0f)), hn::Set(d, 12.0f));
@@ -1104,7 +1098,7 @@ struct Silu {
     const V r = hn::Mul(s, hn::MulAdd(z, sn, hn::Set(d, 1)));
     if constexpr (sizeof(Out) == 8) {
       const V xc = hn::Min(hn::Max(x, hn::Set(d, -1e300)), hn::Set(d, 1e300));
-      return Tail<true>(d, x, z, tbl::NearRoot<Silu>(d, z, tbl::ProductError(d, beta, xc, hn::Mul(beta, xc)), r));
+      return Tail<true>(d, x, z, tbl::NearRoot<Silu>(d, z, tbl::ProductError(d, beta, xc), r));
     }
     return r;
   }
@@ -1117,13 +1111,13 @@ struct Silu {
   template <class D, class V> static V Fwd32(D d, V x, const double* p) {
     V zl, s, sn;
     const V z = Z32(d, x, p, &zl);
-    tbl::SigmoidPair32(d, z, zl, &s, &sn);
+    tbl::SigmoidPairLo(d, z, zl, &s, &sn);
     return tbl::Float64Lanes<Silu, false>(d, x, hn::Lt(z, hn::Set(d, -80.0f)), hn::Mul(x, s), p);
   }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     V zl, s, sn;
     const V z = Z32(d, x, p, &zl);
-    tbl::SigmoidPair32(d, z, zl, &s, &sn);
+    tbl::SigmoidPairLo(d, z, zl, &s, &sn);
     const V r = hn::Mul(s, hn::MulAdd(z, sn, hn::Set(d, 1.0f)));
     return tbl::Float64Lanes<Silu, true>(d, x, hn::Lt(z, hn::Set(d, -80.0f)), tbl::NearRoot<Silu>(d, z, zl, r), p);
   }
@@ -1279,7 +1273,7 @@ struct Softplus {
     const V xc = hn::Min(hn::Max(x, hn::Set(d, -1e30f)), hn::Set(d, 1e30f));
     V zl, s, sn;
     const V z = vm32::TwoProd(d, hn::Set(d, float(p[0])), xc, &zl);
-    tbl::SigmoidPair32(d, z, zl, &s, &sn);
+    tbl::SigmoidPairLo(d, z, zl, &s, &sn);
     return hn::IfThenElse(hn::Gt(z, hn::Set(d, float(p[1]))), hn::Set(d, 1.0f), s);
   }
   static std::vector<double> Kinks(const double* p) { return {p[1] / p[0]}; }
@@ -1512,7 +1506,7 @@ struct Logsigmoid {
   }
   template <class D, class V> static V Deriv32(D d, V x, const double*) {
     V s, sn;
-    tbl::SigmoidPair32(d, x, hn::Zero(d), &s, &sn);
+    tbl::SigmoidPairLo(d, x, hn::Zero(d), &s, &sn);
     return sn;
   }
   static std::vector<double> Kinks(const double*) { return {}; }
