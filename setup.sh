@@ -18,9 +18,11 @@ esac
 # Build tools and libraries (Debian 12 package names).
 packages=(build-essential cmake ninja-build pkg-config git
           libhwy-dev libmpfr-dev libgmp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
-          libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev)
-# Tests compare names, defaults and kinks with PyTorch, and benchmarks time it.
-[ "$mode" = test ] && packages+=(python3 python3-torch)
+          libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev libopenblas-dev zlib1g-dev
+          dataset-fashion-mnist)
+# Tests compare with PyTorch and read checkpoints with Python's safetensors
+# (from PyPI into build/venv); benchmarks time PyTorch.
+[ "$mode" = test ] && packages+=(python3 python3-torch python3-venv python3-pip)
 
 missing=()
 for p in "${packages[@]}"; do
