@@ -43,51 +43,70 @@ struct Splits {
 // ---- IDX (MNIST, Fashion-MNIST) ------------------------------------------------
 // One images file (magic 0x00000803, uint8, N x R x C) and one labels file
 // (magic 0x00000801, uint8, N), each raw or gzip-compressed (detected from the
-// content, not the name). Pixels are returned as floats 0..255 (unscaled).
-// Checks: magic, dimensions (N, R, C >= 1; N*R*C fits the file), exact
-// length, image and label counts agree, labels < 10... (any label value
-// must be < 256; classes = max label + 1).
+// content, not the name). Pixels are returned as floats 0..255 (unscaled);
+// classes = max label + 1. Checks, each an Error naming the file: magic (a
+// labels file passed as images is recognised as such), dimensions (N, R, C
+// >= 1, N*R*C <= 2^31), exact length (truncated or trailing bytes), image
+// and label counts agree, an intact gzip stream (CRC and length trailer).
+// Memory: the uint8 elements and the float output, nothing of the size a
+// header merely claims.
 Dataset read_idx(const std::string& images_path, const std::string& labels_path);
 
 // A folder holding the four standard files, each with or without ".gz":
 // train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
-// t10k-labels-idx1-ubyte. Missing files get an Error listing what was looked
-// for. Returns train and test; validation is empty. Fashion-MNIST's class
-// names are filled in when the folder looks like Fashion-MNIST (path contains
-// "fashion"), MNIST's digits "0".."9" otherwise.
+// t10k-labels-idx1-ubyte (the raw file when both exist). Missing files get an
+// Error listing what was looked for. Returns train and test; validation is
+// empty. Both splits get classes = 10 (or more if a label is >= 10) and, with
+// 10, Fashion-MNIST's class names when the path contains "fashion" (any
+// case), MNIST's digits "0".."9" otherwise.
 Splits load_idx_dir(const std::string& dir);
 
 // Where Debian's dataset-fashion-mnist package puts the files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 // ---- CSV -----------------------------------------------------------------------
-// Numeric columns separated by commas (a header line is detected when its
-// fields are not all numbers). The label column is chosen by header name or
-// by zero-based index ("0", "-1" = last). Classification: labels may be
-// integers or strings; distinct values are mapped to classes 0..K-1 in sorted
-// order (class_names keeps the originals). Regression: the label column is the
-// one target. Errors name the file, the line and the column: a non-numeric
-// feature, a wrong field count, NaN/Inf, an unknown label column, no rows.
+// Numeric columns separated by commas, one row per line (LF or CRLF; blank
+// lines skipped; spaces around fields and a field wrapped whole in double
+// quotes are fine; quoted commas are not supported). The label column is
+// chosen by header name or by zero-based index ("0", "-1" = last).
+// Header: with a name, the first line must be one; with an index, the first
+// line is a header when a field outside the label column (any field, for
+// regression) is not a number, or when its label alone is text above labels
+// that are all numbers ("0,1,...,783,label").
+// Classification: labels may be integers or strings; distinct values are
+// mapped to classes 0..K-1 in sorted order (by value when all are integral,
+// so "9" < "10" and "9" == "9.0"; as text otherwise); class_names keeps them.
+// Regression: the label column is the one target (outputs = 1). Errors name
+// FILE:LINE:COLUMN (1-based characters) and the column: a non-numeric or
+// empty feature, a wrong field count, NaN/Inf, a value beyond float32, an
+// empty label, an unknown label column; and FILE: no rows, empty, unreadable.
 Dataset read_csv(const std::string& path, const std::string& label_column, bool regression);
 
 // ---- Synthetic sets for the classic small demos -------------------------------------
-// kind: "xor" (the 4 points of the truth table, repeated to n rows, no noise
-// unless noise > 0, 2 classes), "spirals" (2 interleaved spirals, 2 classes),
-// "moons" (sklearn's two moons), "circles" (two concentric circles, factor
-// 0.5), "blobs" (3 Gaussian blobs). All 2 features; `noise` is the standard
-// deviation of added Gaussian noise (sklearn's meaning). Deterministic in
-// `seed`. Unknown kind -> Error listing the kinds.
+// kind: "xor" (the 4 points of the truth table in table order, repeated to n
+// rows, no noise unless noise > 0, 2 classes), "spirals" (2 interleaved arms
+// r = t / 3pi at angle t + class * pi, t in (0, 3pi], 2 classes), "moons"
+// (sklearn.datasets.make_moons), "circles" (make_circles, factor 0.5),
+// "blobs" (3 Gaussian blobs of std `noise` centred on the unit circle at 90,
+// 210 and 330 degrees). All 2 features; `noise` is the standard deviation of
+// added Gaussian noise (sklearn's meaning); all but xor are shuffled, and the
+// order does not depend on `noise`. Deterministic in `seed` (actlab::Rng).
+// Unknown kind, rows outside 1..10^8, noise < 0 or NaN -> Error.
 Dataset synthetic(std::string_view kind, size_t rows, double noise, uint64_t seed);
 std::vector<std::string_view> synthetic_kinds();
 
 // ---- Preparation -----------------------------------------------------------------------
-// Moves a seeded random `fraction` (0 <= fraction < 1) of `train`'s rows into
-// a new validation set (in place: no copy of the remaining rows is kept).
+// Moves a seeded random `fraction` (0 <= fraction < 1) of `train`'s rows,
+// round(fraction * rows) of them, into a new validation set (in place: no
+// copy of the remaining rows is kept; they keep their order). Error when no
+// training row would be left.
 Dataset take_validation(Dataset& train, double fraction, uint64_t seed);
 
 // Feature scaling fitted on the training set and applied to every split.
 //   "none": as is; "unit": x / 255 (images); "minmax": to [0, 1] per feature;
-//   "standard": zero mean, unit variance per feature (constant features: 0).
+//   "standard": zero mean, unit variance per feature (population variance, as
+//   sklearn's StandardScaler). Constant features map to 0 (minmax, standard).
+// apply() throws Error when the feature count differs from the fit.
 struct Scaler {
   std::string kind = "none";
   std::vector<float> shift, scale;  // x' = (x - shift) * scale, per feature
