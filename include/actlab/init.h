@@ -33,19 +33,24 @@ const char* init_name(InitScheme s);
 // identity/linear/sigmoid 1, tanh 5/3, relu sqrt(2), leaky_relu
 // sqrt(2 / (1 + slope^2)) with the activation's own slope, selu 3/4. For
 // activations torch has no gain for: the ReLU-like ones (elu, celu, gelu,
-// gelu_tanh, silu, mish, softplus, prelu, rrelu, relu6, hardswish...) use
-// relu's sqrt(2) and the rest 1; `gain_is_torch` tells which case applied.
+// gelu_tanh, silu, mish, softplus, prelu, rrelu, relu6, hardswish,
+// threshold) use relu's sqrt(2) and the rest 1; `gain_is_torch` tells which
+// case applied. Error if `act` is empty (no spec).
 double calculate_gain(const Activation& act, bool* gain_is_torch = nullptr);
 
 // The scheme "auto" picks: selu -> LeCun normal (self-normalising networks);
-// sigmoid, tanh, softsign, hardtanh, identity and the output layer -> Xavier
-// uniform; everything else (the ReLU family and smooth ReLU-likes) -> He
-// normal.
+// the saturating, zero-centred or linear ones (sigmoid, hardsigmoid, tanh,
+// softsign, hardtanh, identity) and the output layer's (identity for logits,
+// softmax, log_softmax, softmin) -> Xavier uniform; everything else (the ReLU
+// family and smooth ReLU-likes) -> He normal. Error if `act` is empty.
 InitScheme auto_init(const Activation& act);
 
 // Fills a dense layer's weight (out x in, row-major, PyTorch's layout) and
 // bias (out) for the activation that follows it. kAuto resolves through
-// auto_init. Gains apply to Xavier and He only (as in torch).
+// auto_init. Gains apply to Xavier and He only (as in torch). Draws come from
+// `rng` in a fixed order (weight row-major, then the bias for kTorchDefault),
+// so a seed gives the same layer everywhere. bias may be null (no bias).
+// Error on an empty layer (out or in 0), a null weight or a bad scheme.
 template <class T>
 void init_dense(T* weight, T* bias, size_t out, size_t in, InitScheme scheme, const Activation& act,
                 Rng& rng);

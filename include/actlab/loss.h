@@ -34,10 +34,12 @@ const std::vector<LossInfo>& losses();
 LossKind loss_from_name(std::string_view name);
 const char* loss_name(LossKind kind);
 
-// What the output is compared with. Classification: `labels` (one int per row,
-// 0 <= label < cols, else Error). For kMse/kHuber/kBceWithLogits with labels:
-// the target is one-hot of the label when cols > 1, the label itself (0/1)
-// when cols == 1. Regression: `values` (rows x cols).
+// What the output is compared with; set exactly one. Classification: `labels`
+// (one int per row, 0 <= label < cols, else Error naming the row, the label
+// and the number of classes). For kMse/kHuber/kBceWithLogits with labels: the
+// target is one-hot of the label when cols > 1, the label itself (0 or 1)
+// when cols == 1. Regression: `values` (rows x cols); for kCrossEntropy these
+// are class probabilities (torch's soft targets); kNll takes labels only.
 template <class T>
 struct Targets {
   const int32_t* labels = nullptr;
@@ -46,8 +48,13 @@ struct Targets {
 
 // Loss of `out` (rows x cols, row-major) against `targets`, reduced by mean as
 // PyTorch does. When `grad` is not null it receives dLoss/dout (rows x cols),
-// including the 1/N of the mean. Non-finite outputs give a NaN loss (the
-// trainer reports it), never a crash.
+// including the 1/N of the mean. Non-finite outputs (any inf or NaN in `out`)
+// give a NaN loss and a NaN gradient (the trainer reports it), never a crash.
+// The loss is accumulated in double for both T. Nothing is allocated; the
+// arguments are checked before `grad` is written (Error: null out, empty
+// shape, not exactly one kind of target, bad label, huber_delta <= 0).
+// N is rows * cols for kMse, kBceWithLogits, kHuber and rows for
+// kCrossEntropy, kNll, as in torch.
 template <class T>
 double loss(LossKind kind, const T* out, size_t rows, size_t cols, const Targets<T>& targets,
             T* grad, double huber_delta = 1.0);
