@@ -15,6 +15,7 @@
 
 #include "actlab/activation.h"
 #include "tools/bench_cmd.h"
+#include "tools/train_cmd.h"
 
 namespace {
 
@@ -243,12 +244,15 @@ int main(int argc, char** argv) {
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--only", bench_opts.names, "Only these activations (repeatable)");
 
+  actlab::cli::TrainCommands train_cmds;
+  actlab::cli::AddTrainCommands(app, train_cmds);
+
   if (argc > 1 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == cmd;
     if (!known) {
-      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info (see 'actlab --help')\n",
+      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict (see 'actlab --help')\n",
                    cmd.c_str());
       return kUsageError;
     }
@@ -283,6 +287,9 @@ int main(int argc, char** argv) {
         if (!actlab::find(n)) (void)actlab::Activation::make(n);  // throws with suggestions
       return actlab::cli::RunBench(bench_opts, std::cout);
     }
+    if (*train_cmds.train) return actlab::cli::RunTrain(train_cmds);
+    if (*train_cmds.evaluate) return actlab::cli::RunEvaluate(train_cmds.eval_opts);
+    if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict_opts);
     if (*eval) {
       const auto a = actlab::Activation::make(name, ParseParams(raw_params));
       return dtype == "float64" ? Eval<double>(a, grad, axis_size) : Eval<float>(a, grad, axis_size);

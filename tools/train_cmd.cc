@@ -1,0 +1,623 @@
+// `actlab train | evaluate | predict`.
+
+#include "tools/train_cmd.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "actlab/data.h"
+#include "actlab/train.h"
+#include "src/nn/blas.h"
+
+namespace actlab::cli {
+namespace {
+
+using nlohmann::json;
+
+void set_all_threads(int threads) {
+  actlab::set_threads(threads);
+  const int t = actlab::threads();
+  blas::set_threads(t);
+}
+
+std::vector<std::pair<std::string, double>> parse_params(const std::vector<std::string>& raw) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const std::string& r : raw) {
+    const size_t eq = r.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error("--act-param '" + r + "': expected NAME=VALUE, e.g. --act-param negative_slope=0.1");
+    char* end = nullptr;
+    const std::string v = r.substr(eq + 1);
+    const double value = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0')
+      throw Error("--act-param '" + r + "': '" + v + "' is not a number");
+    out.emplace_back(r.substr(0, eq), value);
+  }
+  return out;
+}
+
+std::vector<size_t> parse_widths(const std::string& text) {
+  std::vector<size_t> w;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, '-')) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(part.c_str(), &end, 10);
+    if (part.empty() || *end != '\0' || v == 0 || v > 100000000)
+      throw Error("--layers '" + text + "': '" + part +
+                  "' is not a layer width; use widths >= 1 joined by '-', e.g. 784-256-128-10");
+    w.push_back(static_cast<size_t>(v));
+  }
+  if (w.size() < 2) throw Error("--layers '" + text + "': needs at least an input and an output width, e.g. 2-4-1");
+  return w;
+}
+
+bool is_synthetic(const std::string& name) {
+  for (auto k : data::synthetic_kinds())
+    if (name == k) return true;
+  return false;
+}
+
+// The splits and the scaler fitted on the training rows (applied to all).
+std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t seed) {
+  data::Splits s;
+  std::string scale = o.scale;
+  if (!o.csv.empty()) {
+    if (!o.data.empty()) throw Error("--csv and --data: give one data source, not both");
+    s.train = data::read_csv(o.csv, o.label, o.regression);
+    if (!o.test_csv.empty()) s.test = data::read_csv(o.test_csv, o.label, o.regression);
+    if (scale.empty()) scale = "standard";
+  } else if (is_synthetic(o.data)) {
+    const double noise = o.noise >= 0 ? o.noise : o.data == "xor" ? 0.0 : 0.1;
+    s.train = data::synthetic(o.data, o.rows, noise, seed);
+    if (o.data == "xor") {
+      s.test = data::synthetic(o.data, 4, 0.0, seed);
+    } else {
+      s.test = data::synthetic(o.data, std::max<size_t>(o.rows / 4, 1), noise, seed + 7919);
+    }
+    s.test.name = o.data + " (test)";
+    if (scale.empty()) scale = "none";
+  } else {
+    const std::string dir = o.data.empty() || o.data == "fashion-mnist" ? data::kFashionMnistDir : o.data;
+    s = data::load_idx_dir(dir);
+    if (scale.empty()) scale = "unit";
+  }
+  if (o.val_fraction > 0 && s.train.rows >= 10)
+    s.validation = data::take_validation(s.train, o.val_fraction, seed);
+  data::Scaler scaler = data::Scaler::fit(s.train, scale);
+  scaler.apply(s.train);
+  scaler.apply(s.validation);
+  scaler.apply(s.test);
+  return {std::move(s), std::move(scaler)};
+}
+
+std::string pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-"; }
+std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; }
+
+std::string rate_text(double per_s) {
+  return per_s >= 1e6 ? fmt::format("{:.2f}M", per_s / 1e6) : fmt::format("{:.1f}k", per_s / 1e3);
+}
+
+// Writes text to path atomically (temporary file, then rename).
+void write_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw Error(path + ": cannot write (" + std::strerror(errno) + "); check the folder exists and is writable");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot write (" + why + ")");
+  }
+}
+
+json metrics_json(const TrainOptions& o, const Checkpoint& meta, size_t params, const std::string& summary,
+                  const std::vector<EpochRecord>& history, const data::Splits& d, int threads) {
+  json j;
+  j["command"] = "train";
+  j["data"] = {{"name", d.train.name}, {"train_rows", d.train.rows},
+               {"validation_rows", d.validation.rows}, {"test_rows", d.test.rows},
+               {"features", d.train.features}, {"classes", d.train.classes}};
+  j["model"] = json::parse(layers_to_json(meta.input_features, meta.layers));
+  j["model"]["parameters"] = params;
+  j["model"]["dtype"] = o.dtype;
+  j["model"]["summary"] = summary;
+  j["config"] = json::parse(config_to_json(meta.config));
+  j["threads"] = threads;
+  j["epochs"] = json::parse(history_to_json(history));
+  if (!history.empty()) {
+    const EpochRecord& last = history.back();
+    j["final"] = {{"epoch", last.epoch},
+                  {"test_loss", std::isfinite(last.test_loss) ? json(last.test_loss) : json(nullptr)},
+                  {"test_accuracy", std::isfinite(last.test_accuracy) ? json(last.test_accuracy) : json(nullptr)}};
+  }
+  return j;
+}
+
+template <class T>
+int train_typed(TrainCommands& c, Checkpoint meta, data::Splits& splits, bool resuming) {
+  const TrainOptions& o = c.train_opts;
+  Model<T> model(meta.input_features, meta.layers, meta.config.seed);
+  TrainState<T> state;
+  if (resuming) {
+    load_checkpoint(o.resume, model, &state);
+    if (state.epochs_done >= meta.config.epochs)
+      throw Error(fmt::format("{}: already trained {} of {} epochs; pass a larger --epochs to continue",
+                              o.resume, state.epochs_done, meta.config.epochs));
+  } else {
+    model.initialize(meta.config.seed, init_from_name(meta.config.init));
+  }
+  const std::string summary = model.summary();
+  const bool tty = isatty(fileno(stderr)) && !o.quiet;
+  if (!o.quiet) {
+    fmt::print("data: {} ({} train, {} validation, {} test rows, {} features, {})\n", splits.train.name,
+               splits.train.rows, splits.validation.rows, splits.test.rows, splits.train.features,
+               splits.train.classification() ? fmt::format("{} classes", splits.train.classes)
+                                             : fmt::format("{} targets", splits.train.outputs));
+    fmt::print("model ({}):\n{}", o.dtype, summary);
+    const OptimizerConfig& oc = meta.config.optimizer;
+    fmt::print("GEMM: {}\n", blas::describe());
+    fmt::print("training: {} epochs, batch {}, {} (lr {}{}{}), loss {}, init {}, seed {}, {} threads, SIMD {}\n",
+               meta.config.epochs, meta.config.batch_size, oc.kind, oc.lr,
+               oc.momentum > 0 ? fmt::format(", momentum {}", oc.momentum) : "",
+               meta.config.schedule.kind != "constant" ? ", " + meta.config.schedule.kind + " schedule" : "",
+               loss_name(meta.config.loss), meta.config.init, meta.config.seed, actlab::threads(),
+               actlab::active_target());
+    if (resuming) fmt::print("resuming {} after epoch {}\n", o.resume, state.epochs_done);
+    std::fflush(stdout);
+  }
+  const std::string save_path = !o.save.empty() ? o.save : o.resume;
+  TrainCallbacks cb;
+  if (tty) {
+    cb.on_batch = [&](size_t epoch, size_t b, size_t batches, double loss, double secs) {
+      if (b % 8 != 0 && b != batches) return;
+      const int width = 24;
+      const int filled = static_cast<int>(width * b / batches);
+      const double rate = secs > 0 ? static_cast<double>(b) * meta.config.batch_size / secs : 0;
+      const double eta = b ? secs * static_cast<double>(batches - b) / static_cast<double>(b) : 0;
+      std::fprintf(stderr, "\repoch %zu/%zu [%s%s] %zu/%zu  loss %.4f  %s samples/s  ETA %.0fs  ", epoch,
+                   meta.config.epochs, std::string(filled, '#').c_str(),
+                   std::string(width - filled, '.').c_str(), b, batches, loss, rate_text(rate).c_str(), eta);
+      std::fflush(stderr);
+    };
+  }
+  cb.on_epoch = [&](const EpochRecord& r) {
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    if (o.quiet) return;
+    std::string line = fmt::format("epoch {:>3}/{}  train loss {} acc {}", r.epoch, meta.config.epochs,
+                                   num(r.train_loss), pct(r.train_accuracy));
+    if (std::isfinite(r.val_loss)) line += fmt::format("  val loss {} acc {}", num(r.val_loss), pct(r.val_accuracy));
+    if (std::isfinite(r.test_loss)) line += fmt::format("  test loss {} acc {}", num(r.test_loss), pct(r.test_accuracy));
+    line += fmt::format("  {:.2f} s  {} samples/s", r.seconds, rate_text(r.samples_per_second));
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  };
+  auto write_metrics = [&]() {
+    if (o.metrics_out.empty()) return;
+    write_atomic(o.metrics_out, metrics_json(o, meta, model.parameter_count(), summary, state.history,
+                                             splits, actlab::threads())
+                                    .dump(2) + "\n");
+  };
+  auto checkpoint = [&]() {
+    if (!save_path.empty()) save_checkpoint(save_path, model, meta, &state);
+    write_metrics();
+  };
+  train(model, meta.config, splits, state, cb, checkpoint);
+  if (state.history.empty()) return 0;
+  const EpochRecord& last = state.history.back();
+  double total = 0;
+  for (auto& r : state.history) total += r.seconds;
+  if (std::isfinite(last.test_accuracy)) {
+    fmt::print("final test accuracy: {} (loss {}) after {} epochs, {:.1f} s of training\n",
+               pct(last.test_accuracy), num(last.test_loss), last.epoch, total);
+  } else if (std::isfinite(last.test_loss)) {
+    fmt::print("final test loss: {} after {} epochs, {:.1f} s of training\n", num(last.test_loss),
+               last.epoch, total);
+  } else {
+    fmt::print("final train loss: {} after {} epochs, {:.1f} s of training\n", num(last.train_loss),
+               last.epoch, total);
+  }
+  if (!save_path.empty() && !o.quiet) fmt::print("saved {}\n", save_path);
+  return 0;
+}
+
+}  // namespace
+
+void AddDataOptions(CLI::App* cmd, DataOptions& d) {
+  cmd->add_option("--data", d.data,
+                  "IDX folder (4 standard files, .gz ok), 'fashion-mnist' (default: Debian's "
+                  "/usr/share/datasets/fashion-mnist), or a synthetic set: xor, spirals, moons, circles, blobs");
+  cmd->add_option("--csv", d.csv, "CSV file of numeric features and a label column");
+  cmd->add_option("--label", d.label, "CSV label column: header name or index (-1 = last)");
+  cmd->add_flag("--regression", d.regression, "CSV label is a real-valued target");
+  cmd->add_option("--test-csv", d.test_csv, "CSV test set (same columns)");
+  cmd->add_option("--rows", d.rows, "Rows of a synthetic set")->check(CLI::Range(size_t{4}, size_t{10000000}));
+  cmd->add_option("--noise", d.noise, "Noise of a synthetic set (default 0.1, xor 0)");
+  cmd->add_option("--val-fraction", d.val_fraction, "Training rows held out for validation")
+      ->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--scale", d.scale, "Feature scaling: none, unit (x/255), minmax, standard (default: by data)");
+}
+
+void AddTrainCommands(CLI::App& app, TrainCommands& c) {
+  TrainOptions& o = c.train_opts;
+  c.train = app.add_subcommand("train", "Train a network (default: 784-256-128-10 ReLU on Fashion-MNIST)");
+  CLI::App* t = c.train;
+  AddDataOptions(t, o.data);
+  t->add_option("--layers", o.layers, "Widths joined by '-', input first (default 784-256-128-10 for images)");
+  t->add_option("--act", o.act, "Hidden activation (any name from `actlab list`)");
+  t->add_option("--act-param", o.act_params, "Activation parameter NAME=VALUE (repeatable)");
+  t->add_option("--out", o.out, "Output: softmax (multi-class), sigmoid (binary), identity (regression), log_softmax");
+  t->add_option("--model", o.model_file, "Architecture from a JSON model file instead of --layers/--act");
+  t->add_option("--dropout", o.dropout, "Dropout rate after each hidden activation")->check(CLI::Range(0.0, 0.99));
+  t->add_option("--norm", o.norm, "Normalisation before each hidden activation: none, batch, layer")
+      ->check(CLI::IsMember({"none", "batch", "layer"}));
+  t->add_option("--init", o.init, "Weight init: auto, naive, xavier, he, lecun, torch (+ _uniform/_normal)");
+  t->add_option("--loss", o.loss, "Loss: cross_entropy, nll, bce, mse, huber (default: by output)");
+  t->add_option("--huber-delta", o.huber_delta, "Huber loss delta");
+  t->add_option("--optimizer", o.optimizer, "sgd, adam, adamw, rmsprop, adagrad");
+  t->add_option("--lr", o.lr, "Learning rate (default: adam/adamw 1e-3, rmsprop 1e-3, sgd 0.05, adagrad 1e-2)");
+  t->add_option("--momentum", o.momentum, "SGD / RMSprop momentum (default: sgd 0.9, rmsprop 0)");
+  t->add_flag("--nesterov", o.nesterov, "Nesterov momentum (SGD)");
+  t->add_option("--weight-decay", o.weight_decay, "L2 weight decay (adamw: decoupled, default 0.01)");
+  t->add_option("--beta1", o.beta1, "Adam beta1");
+  t->add_option("--beta2", o.beta2, "Adam beta2");
+  t->add_option("--eps", o.eps, "Optimizer epsilon (default: torch's)");
+  t->add_option("--schedule", o.schedule, "Learning-rate schedule: constant, step, cosine");
+  t->add_option("--step-size", o.step_size, "step schedule: epochs between decays");
+  t->add_option("--gamma", o.gamma, "step schedule: decay factor");
+  t->add_option("--min-lr", o.min_lr, "cosine schedule: final learning rate");
+  t->add_option("--warmup", o.warmup, "Linear warm-up steps (batches)");
+  t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")->check(CLI::NonNegativeNumber);
+  t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(CLI::NonNegativeNumber);
+  t->add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(size_t{1}, size_t{100000}));
+  t->add_option("--batch-size", o.batch_size, "Rows per batch")->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  t->add_option("--seed", o.seed, "Seed for init, shuffling, dropout, validation split");
+  t->add_option("--threads", o.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  t->add_option("--dtype", o.dtype, "float32 or float64")->check(CLI::IsMember({"float32", "float64"}));
+  t->add_option("--save", o.save, "Checkpoint (safetensors) written after every epoch");
+  t->add_option("--resume", o.resume, "Continue the run saved in this checkpoint");
+  t->add_option("--metrics-out", o.metrics_out, "Per-epoch metrics as JSON");
+  t->add_flag("--quiet,-q", o.quiet, "Only the final line");
+
+  EvaluateOptions& e = c.eval_opts;
+  c.evaluate = app.add_subcommand("evaluate", "Loss, accuracy and per-class accuracy of a saved model");
+  c.evaluate->add_option("model", e.model, "Checkpoint from `actlab train --save`")->required();
+  AddDataOptions(c.evaluate, e.data);
+  c.evaluate->add_option("--threads", e.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  c.evaluate->add_flag("--json", e.json, "Print one JSON object");
+
+  PredictOptions& p = c.predict_opts;
+  c.predict = app.add_subcommand("predict", "Class and probabilities for rows of features");
+  c.predict->add_option("model", p.model, "Checkpoint from `actlab train --save`")->required();
+  c.predict->add_option("--input", p.input, "File of rows (numbers separated by spaces or commas); - = stdin");
+  c.predict->add_option("--top", p.top, "Probabilities shown per row")->check(CLI::Range(size_t{1}, size_t{1000}));
+  c.predict->add_flag("--json", p.json, "One JSON object per row");
+  c.predict->add_option("--threads", p.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+}
+
+int RunTrain(TrainCommands& c) {
+  TrainOptions& o = c.train_opts;
+  set_all_threads(o.threads);
+  Checkpoint meta;
+  bool resuming = !o.resume.empty();
+  if (resuming) {
+    // A resumed run is the same run: its architecture and settings come from
+    // the checkpoint; only the epoch count (and where to save) may change.
+    static const char* fixed[] = {"--layers", "--act", "--act-param", "--out", "--model", "--dropout",
+                                  "--norm", "--init", "--loss", "--huber-delta", "--optimizer", "--lr",
+                                  "--momentum", "--nesterov", "--weight-decay", "--beta1", "--beta2",
+                                  "--eps", "--schedule", "--step-size", "--gamma", "--min-lr", "--warmup",
+                                  "--clip-norm", "--clip-value", "--batch-size", "--seed", "--dtype",
+                                  "--val-fraction", "--scale", "--rows", "--noise"};
+    for (const char* f : fixed)
+      if (c.train->count(f))
+        throw Error(std::string(f) + " cannot change when resuming: --resume continues the saved run with its "
+                    "own settings (drop " + f + ", or start a new run without --resume)");
+    meta = read_checkpoint_meta(o.resume);
+    if (c.train->count("--epochs")) meta.config.epochs = o.epochs;
+    o.dtype = meta.dtype;
+  }
+  auto [splits, scaler] = load_data(o.data, resuming ? meta.config.seed : o.seed);
+  if (resuming) {
+    if (!meta.scaler.shift.empty()) scaler = meta.scaler;
+  } else {
+    meta.scaler = scaler;
+    meta.classes = splits.train.class_names;
+    TrainConfig& cfg = meta.config;
+    cfg.epochs = o.epochs;
+    cfg.batch_size = o.batch_size;
+    cfg.seed = o.seed;
+    cfg.init = o.init;
+    init_from_name(cfg.init);
+    const data::Dataset& tr = splits.train;
+    size_t outputs = tr.classification() ? tr.classes : tr.outputs;
+    if (tr.classification() && tr.classes == 2) outputs = 1;  // binary: one logit
+    // Architecture.
+    std::vector<LayerSpec> layers;
+    size_t input = tr.features;
+    std::string out = o.out;
+    if (!o.model_file.empty()) {
+      std::ifstream f(o.model_file);
+      if (!f) throw Error(o.model_file + ": cannot open (" + std::strerror(errno) + ")");
+      std::stringstream ss;
+      ss << f.rdbuf();
+      const std::string text = ss.str();
+      auto [in, l] = layers_from_json(text, o.model_file);
+      if (in && in != tr.features)
+        throw Error(fmt::format("{}: \"input\" is {} but {} has {} features", o.model_file, in, tr.name, tr.features));
+      layers = std::move(l);
+      try {
+        const json j = json::parse(text);
+        if (out.empty() && j.contains("output") && j["output"].is_string()) out = j["output"].get<std::string>();
+      } catch (const json::exception&) {
+      }
+    } else {
+      std::vector<size_t> widths;
+      if (o.layers.empty()) {
+        widths = tr.features == 784 ? std::vector<size_t>{784, 256, 128, outputs}
+                                    : std::vector<size_t>{tr.features, 16, 16, outputs};
+      } else {
+        widths = parse_widths(o.layers);
+        if (widths.front() != tr.features)
+          throw Error(fmt::format("--layers {}: starts with {} inputs but {} has {} features; start with {}",
+                                  o.layers, widths.front(), tr.name, tr.features, tr.features));
+      }
+      const auto params = parse_params(o.act_params);
+      Activation::make(o.act, params);  // validates the name and parameters
+      layers = mlp(widths, o.act, params);
+      // --norm goes between each hidden dense layer and its activation, --dropout after the activation.
+      std::vector<LayerSpec> with;
+      for (size_t i = 0; i < layers.size(); ++i) {
+        with.push_back(layers[i]);
+        const bool hidden_dense = layers[i].kind == "dense" && i + 1 < layers.size();
+        if (hidden_dense && o.norm != "none") {
+          LayerSpec n;
+          n.kind = o.norm == "batch" ? "batchnorm" : "layernorm";
+          with.push_back(n);
+        }
+        if (layers[i].kind == "activation" && o.dropout > 0) {
+          LayerSpec d;
+          d.kind = "dropout";
+          d.rate = o.dropout;
+          with.push_back(d);
+        }
+      }
+      layers = std::move(with);
+    }
+    // Output activation and loss: the loss fuses softmax (cross-entropy) and
+    // sigmoid (BCE with logits); other pairs put the output activation in the
+    // network as an ordinary layer.
+    size_t width = input;
+    {
+      Model<double> probe(input, layers);
+      width = probe.output_features();
+    }
+    if (out.empty()) out = !tr.classification() ? "identity" : width == 1 ? "sigmoid" : "softmax";
+    std::string loss = o.loss;
+    if (loss.empty())
+      loss = out == "softmax" ? "cross_entropy" : out == "sigmoid" ? "bce" : out == "log_softmax" ? "nll" : "mse";
+    cfg.loss = loss_from_name(loss);
+    const bool fused = (out == "softmax" && cfg.loss == LossKind::kCrossEntropy) ||
+                       (out == "sigmoid" && cfg.loss == LossKind::kBceWithLogits);
+    if (out == "softmax" && cfg.loss == LossKind::kBceWithLogits)
+      throw Error("--out softmax with --loss bce: BCE applies its own sigmoid; use --out sigmoid, or --loss cross_entropy");
+    if (out == "sigmoid" && cfg.loss == LossKind::kCrossEntropy)
+      throw Error("--out sigmoid with --loss cross_entropy: cross-entropy applies its own softmax; use --out softmax, or --loss bce");
+    if (!fused && out != "identity") {
+      Activation::make(out);
+      LayerSpec a;
+      a.kind = "activation";
+      a.activation = out;
+      layers.push_back(a);
+    }
+    cfg.output = fused ? out : "identity";
+    cfg.huber_delta = o.huber_delta;
+    // Optimizer with per-optimizer defaults.
+    OptimizerConfig& oc = cfg.optimizer;
+    oc.kind = o.optimizer;
+    const bool sgd = oc.kind == "sgd";
+    oc.lr = o.lr > 0 ? o.lr : sgd ? 0.05 : oc.kind == "adagrad" ? 0.01 : 1e-3;
+    if (c.train->count("--lr") && !(o.lr > 0)) throw Error(fmt::format("--lr: must be > 0 (got {})", o.lr));
+    oc.momentum = o.momentum >= 0 ? o.momentum : sgd ? 0.9 : 0.0;
+    oc.nesterov = o.nesterov;
+    oc.weight_decay = o.weight_decay >= 0 ? o.weight_decay : oc.kind == "adamw" ? 0.01 : 0.0;
+    oc.beta1 = o.beta1;
+    oc.beta2 = o.beta2;
+    oc.eps = o.eps;
+    oc = validated(oc);
+    ScheduleConfig& sc = cfg.schedule;
+    sc.kind = o.schedule;
+    sc.step_size = o.step_size;
+    sc.gamma = o.gamma;
+    sc.min_lr = o.min_lr;
+    sc.warmup_steps = o.warmup;
+    sc = validated(sc);
+    cfg.clip_norm = o.clip_norm;
+    cfg.clip_value = o.clip_value;
+    meta.input_features = input;
+    meta.layers = layers;
+    meta.dtype = o.dtype;
+  }
+  if (meta.input_features != splits.train.features)
+    throw Error(fmt::format("{}: the checkpoint's model takes {} features but {} has {}", o.resume,
+                            meta.input_features, splits.train.name, splits.train.features));
+  return meta.dtype == "float64" ? train_typed<double>(c, meta, splits, resuming)
+                                 : train_typed<float>(c, meta, splits, resuming);
+}
+
+namespace {
+template <class T>
+int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const data::Splits& s) {
+  Model<T> model(meta.input_features, meta.layers);
+  load_checkpoint<T>(o.model, model, nullptr);
+  const data::Dataset& d = s.test.rows ? s.test : s.train;
+  const Evaluation e = evaluate(model, meta.config, d);
+  // Per-class accuracy (classification).
+  std::vector<size_t> hits(d.classes, 0), count(d.classes, 0);
+  if (d.classification()) {
+    Tensor<T> x(1, d.features);
+    for (size_t start = 0; start < d.rows; start += 1000) {
+      const size_t n = std::min<size_t>(1000, d.rows - start);
+      x.resize(n, d.features);
+      for (size_t r = 0; r < n; ++r)
+        for (size_t j = 0; j < d.features; ++j) x(r, j) = d.row(start + r)[j];
+      const Tensor<T>& out = model.forward(x, Mode::kEval);
+      for (size_t r = 0; r < n; ++r) {
+        const T* row = out.row(r);
+        const int32_t label = d.labels[start + r];
+        int32_t pred;
+        if (out.cols() == 1)
+          pred = row[0] > (meta.config.loss == LossKind::kBceWithLogits ? T(0) : T(0.5));
+        else
+          pred = static_cast<int32_t>(std::max_element(row, row + out.cols()) - row);
+        if (static_cast<size_t>(label) < d.classes) {
+          ++count[label];
+          hits[label] += pred == label;
+        }
+      }
+    }
+  }
+  auto class_name = [&](size_t k) {
+    return k < meta.classes.size() ? meta.classes[k] : k < d.class_names.size() ? d.class_names[k] : std::to_string(k);
+  };
+  if (o.json) {
+    json j{{"model", o.model}, {"data", d.name}, {"rows", e.rows}, {"loss", e.loss}};
+    j["accuracy"] = std::isfinite(e.accuracy) ? json(e.accuracy) : json(nullptr);
+    json per = json::array();
+    for (size_t k = 0; k < d.classes; ++k)
+      per.push_back({{"class", k}, {"name", class_name(k)}, {"rows", count[k]},
+                     {"accuracy", count[k] ? json(double(hits[k]) / count[k]) : json(nullptr)}});
+    j["per_class"] = per;
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("{}: {} rows of {}\nloss {:.4f}\n", o.model, e.rows, d.name, e.loss);
+  if (d.classification()) {
+    fmt::print("accuracy {}\nper class:\n", pct(e.accuracy));
+    for (size_t k = 0; k < d.classes; ++k)
+      fmt::print("  {:>2} {:<14} {:>6} rows  {}\n", k, class_name(k), count[k],
+                 count[k] ? pct(double(hits[k]) / count[k]) : "-");
+  }
+  return 0;
+}
+
+template <class T>
+int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
+  Model<T> model(meta.input_features, meta.layers);
+  load_checkpoint<T>(o.model, model, nullptr);
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (o.input != "-") {
+    file.open(o.input);
+    if (!file) throw Error(o.input + ": cannot open (" + std::strerror(errno) + ")");
+    in = &file;
+  }
+  const Activation out_act = Activation::make(meta.config.output);
+  std::string line;
+  size_t line_no = 0;
+  Tensor<T> x(1, meta.input_features), p;
+  std::vector<float> row;
+  while (std::getline(*in, line)) {
+    ++line_no;
+    for (char& ch : line)
+      if (ch == ',' || ch == '\t' || ch == '\r') ch = ' ';
+    std::istringstream ss(line);
+    row.clear();
+    std::string tok;
+    while (ss >> tok) {
+      char* end = nullptr;
+      const double v = std::strtod(tok.c_str(), &end);
+      if (*end != '\0' || !std::isfinite(v))
+        throw Error(fmt::format("{} line {}: '{}' is not a finite number", o.input == "-" ? "stdin" : o.input,
+                                line_no, tok));
+      row.push_back(static_cast<float>(v));
+    }
+    if (row.empty()) continue;
+    if (row.size() != meta.input_features)
+      throw Error(fmt::format("{} line {}: {} values, the model takes {} features per row",
+                              o.input == "-" ? "stdin" : o.input, line_no, row.size(), meta.input_features));
+    for (size_t j = 0; j < row.size(); ++j) {
+      float v = row[j];
+      if (!meta.scaler.shift.empty()) v = (v - meta.scaler.shift[j]) * meta.scaler.scale[j];
+      x(0, j) = v;
+    }
+    const Tensor<T>& out = model.forward(x, Mode::kEval);
+    p.resize(1, out.cols());
+    actlab::forward(out_act, out.data(), p.data(), out.cols(), out.cols());
+    std::vector<std::pair<double, size_t>> ranked;
+    if (out.cols() == 1 && meta.config.output == "sigmoid") {
+      ranked = {{1.0 - p(0, 0), 0}, {double(p(0, 0)), 1}};
+    } else {
+      for (size_t k = 0; k < out.cols(); ++k) ranked.emplace_back(double(p(0, k)), k);
+    }
+    const bool regression = meta.classes.empty() && meta.config.output == "identity" &&
+                            (meta.config.loss == LossKind::kMse || meta.config.loss == LossKind::kHuber);
+    auto name = [&](size_t k) { return k < meta.classes.size() ? meta.classes[k] : std::to_string(k); };
+    if (regression) {
+      if (o.json) {
+        fmt::print("{}\n", json{{"row", line_no}, {"prediction", std::vector<double>(p.data(), p.data() + p.size())}}.dump());
+      } else {
+        for (size_t k = 0; k < p.size(); ++k) fmt::print("{}{:.6g}", k ? " " : "", double(p.data()[k]));
+        fmt::print("\n");
+      }
+      continue;
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    const size_t top = std::min(o.top, ranked.size());
+    if (o.json) {
+      json probs = json::array();
+      for (size_t i = 0; i < top; ++i)
+        probs.push_back({{"class", ranked[i].second}, {"name", name(ranked[i].second)}, {"probability", ranked[i].first}});
+      fmt::print("{}\n", json{{"row", line_no}, {"class", ranked[0].second}, {"name", name(ranked[0].second)},
+                              {"top", probs}}.dump());
+    } else {
+      std::string s = fmt::format("{} {}", ranked[0].second, name(ranked[0].second));
+      for (size_t i = 0; i < top; ++i)
+        s += fmt::format("  {}:{:.4f}", name(ranked[i].second), ranked[i].first);
+      fmt::print("{}\n", s);
+    }
+  }
+  return 0;
+}
+}  // namespace
+
+int RunEvaluate(const EvaluateOptions& o) {
+  set_all_threads(o.threads);
+  const Checkpoint meta = read_checkpoint_meta(o.model);
+  // Scale with the training run's own scaler (fitted on its training rows),
+  // not one refitted here.
+  DataOptions d = o.data;
+  d.val_fraction = 0;
+  d.scale = "none";
+  data::Splits splits = load_data(d, meta.config.seed).first;
+  if (!meta.scaler.shift.empty()) {
+    meta.scaler.apply(splits.train);
+    meta.scaler.apply(splits.test);
+  }
+  const data::Dataset& ds = splits.test.rows ? splits.test : splits.train;
+  if (ds.features != meta.input_features)
+    throw Error(fmt::format("{}: the model takes {} features but {} has {}", o.model, meta.input_features,
+                            ds.name, ds.features));
+  return meta.dtype == "float64" ? evaluate_typed<double>(o, meta, splits) : evaluate_typed<float>(o, meta, splits);
+}
+
+int RunPredict(const PredictOptions& o) {
+  set_all_threads(o.threads);
+  const Checkpoint meta = read_checkpoint_meta(o.model);
+  return meta.dtype == "float64" ? predict_typed<double>(o, meta) : predict_typed<float>(o, meta);
+}
+
+}  // namespace actlab::cli

@@ -1,0 +1,73 @@
+// `actlab train`, `actlab evaluate`, `actlab predict`: the training engine
+// from the command line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace actlab::cli {
+
+struct DataOptions {
+  std::string data;   // IDX folder, or a synthetic set name; empty: Fashion-MNIST
+  std::string csv;    // CSV file (instead of --data)
+  std::string label = "-1";
+  bool regression = false;
+  std::string test_csv;
+  size_t rows = 1000;  // synthetic sets
+  double noise = -1;   // synthetic sets; < 0: the set's default
+  double val_fraction = 0.1;
+  std::string scale;  // empty: by data source
+};
+
+struct TrainOptions {
+  DataOptions data;
+  std::string layers, act = "relu", out, model_file;
+  std::vector<std::string> act_params;
+  double dropout = 0;
+  std::string norm = "none";
+  std::string init = "auto", loss, optimizer = "adam";
+  double lr = -1, momentum = -1, weight_decay = -1, beta1 = 0.9, beta2 = 0.999, eps = -1;
+  bool nesterov = false;
+  std::string schedule = "constant";
+  size_t step_size = 0, warmup = 0;
+  double gamma = 0.1, min_lr = 0;
+  double clip_norm = 0, clip_value = 0, huber_delta = 1.0;
+  size_t epochs = 15, batch_size = 128;
+  uint64_t seed = 1;
+  int threads = 0;
+  std::string dtype = "float32";
+  std::string save, resume, metrics_out;
+  bool quiet = false;
+};
+
+struct EvaluateOptions {
+  std::string model;
+  DataOptions data;
+  int threads = 0;
+  bool json = false;
+};
+
+struct PredictOptions {
+  std::string model, input = "-";
+  size_t top = 3;
+  bool json = false;
+  int threads = 0;
+};
+
+struct TrainCommands {
+  CLI::App* train = nullptr;
+  CLI::App* evaluate = nullptr;
+  CLI::App* predict = nullptr;
+  TrainOptions train_opts;
+  EvaluateOptions eval_opts;
+  PredictOptions predict_opts;
+};
+
+void AddTrainCommands(CLI::App& app, TrainCommands& c);
+// Returns the exit code; throws actlab::Error for bad input.
+int RunTrain(TrainCommands& c);
+int RunEvaluate(const EvaluateOptions& o);
+int RunPredict(const PredictOptions& o);
+
+}  // namespace actlab::cli
