@@ -387,6 +387,12 @@ File read(const std::string& path) {
   std::string text(n, '\0');
   read_at(text.data(), n, 8);
 
+  // nlohmann takes a NUL byte for the end of input and would ignore the
+  // rest; JSON allows none anywhere (the reference rejects them).
+  if (size_t nul = text.find('\0'); nul != std::string::npos) {
+    fail(path, "header is not valid JSON (a NUL byte at byte " + std::to_string(nul) +
+                   " of the header); not a safetensors file, or a corrupted one");
+  }
   DuplicateFinder dups;
   json header;
   try {
