@@ -83,7 +83,8 @@ int main() {
     } else {
       for (const json& g : gains) {
         std::vector<std::pair<std::string, double>> params;
-        for (auto& [k, v] : g.value("params", json::object()).items()) params.emplace_back(k, v.get<double>());
+        const json given = g.value("params", json::object());  // outlives the loop (C++20 range-for)
+        for (auto& [k, v] : given.items()) params.emplace_back(k, v.get<double>());
         try {
           result["gains"].push_back(Gain(g.at("activation").get<std::string>(), params));
         } catch (const actlab::Error& e) {

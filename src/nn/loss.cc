@@ -1,8 +1,9 @@
 // Losses with PyTorch's definitions and 'mean' reduction (include/actlab/loss.h).
 //
-// Each loss is one pass over the batch that sums the loss in double and writes
-// dLoss/dout straight into `grad`; nothing is allocated per call (the trainer
-// calls this once per batch). Elements are converted to double before any
+// Each loss walks the batch once (cross-entropy: each row a few times, while
+// it is in L1), sums the loss in double and writes dLoss/dout straight into
+// `grad`; nothing is allocated per call (the trainer calls this once per
+// batch). Elements are converted to double before any
 // arithmetic, so float outputs as large as 1e38 neither overflow (d^2) nor
 // lose the loss to float rounding.
 //
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 namespace actlab {
 namespace {
@@ -180,6 +182,20 @@ double Elementwise(const T* out, size_t rows, size_t cols, const Targets<T>& tg,
   return sum / static_cast<double>(n);
 }
 
+// Where a row's e_j = exp(z_j - m) wait until their sum s is known, so that
+// exp runs once per element: in grad itself when T is double (exact), in a
+// stack buffer of doubles for float rows up to kPark columns (the float
+// gradient is then rounded once, from double); wider float rows recompute exp.
+constexpr size_t kPark = 1024;
+template <class T>
+struct Park {
+  double scratch[std::is_same_v<T, double> ? 1 : kPark];
+  double* row(T* g, size_t cols) {
+    if constexpr (std::is_same_v<T, double>) return g;
+    else return cols <= kPark ? scratch : nullptr;
+  }
+};
+
 // Cross-entropy with labels, per row with m = max(z) and e_j = exp(z_j - m):
 //   l = logsumexp(z) - z_y = (m - z_y) + log(s),  s = sum_j e_j
 //   dl/dz_j = e_j / s - [j == y]
@@ -187,12 +203,12 @@ double Elementwise(const T* out, size_t rows, size_t cols, const Targets<T>& tg,
 // both quantities without cancellation where the net is confidently right
 // (e_y = 1, so tiny): l = log1p(so) and dl/dz_y = -so / s. Torch's log(s) and
 // softmax - 1 round those to 0 and lose digits; actlab keeps them.
-// The e_j are parked in grad (the scratch the caller already gave us) so exp
-// runs once per element. Loss = sum(l) / rows, grad = dl/dz / rows.
+// Loss = sum(l) / rows, grad = dl/dz / rows.
 template <class T>
 double CrossEntropyLabels(const T* out, size_t rows, size_t cols, const int32_t* labels, T* grad) {
   const double inv_rows = 1.0 / static_cast<double>(rows);
   double sum = 0, poison = 0;
+  Park<T> park;
   for (size_t i = 0; i < rows; ++i) {
     const T* z = out + i * cols;
     const size_t y = static_cast<size_t>(labels[i]);
@@ -207,14 +223,17 @@ double CrossEntropyLabels(const T* out, size_t rows, size_t cols, const int32_t*
     double so = 0;
     if (grad) {
       T* g = grad + i * cols;
+      double* e = park.row(g, cols);
       for (size_t j = 0; j < cols; ++j) {
-        const double e = j == y ? 0.0 : std::exp(static_cast<double>(z[j]) - m);
-        g[j] = static_cast<T>(e);
-        so += e;
+        const double ej = j == y ? 0.0 : std::exp(static_cast<double>(z[j]) - m);
+        if (e) e[j] = ej;
+        so += ej;
       }
-      const double s = so + ey;
-      const double scale = inv_rows / s;
-      for (size_t j = 0; j < cols; ++j) g[j] = static_cast<T>(static_cast<double>(g[j]) * scale);
+      const double scale = inv_rows / (so + ey);
+      for (size_t j = 0; j < cols; ++j) {
+        const double ej = e ? e[j] : std::exp(static_cast<double>(z[j]) - m);
+        g[j] = static_cast<T>(ej * scale);
+      }
       g[y] = static_cast<T>(-so * scale);
     } else {
       for (size_t j = 0; j < cols; ++j)
@@ -238,6 +257,7 @@ template <class T>
 double CrossEntropyValues(const T* out, size_t rows, size_t cols, const T* values, T* grad) {
   const double inv_rows = 1.0 / static_cast<double>(rows);
   double sum = 0, poison = 0;
+  Park<T> park;
   for (size_t i = 0; i < rows; ++i) {
     const T* z = out + i * cols;
     const T* t = values + i * cols;
@@ -247,12 +267,13 @@ double CrossEntropyValues(const T* out, size_t rows, size_t cols, const T* value
       poison += 0.0 * v;
       m = v > m ? v : m;
     }
+    double* e = grad ? park.row(grad + i * cols, cols) : nullptr;
     double s = 0, tsum = 0, dot = 0;
     for (size_t j = 0; j < cols; ++j) {
       const double v = static_cast<double>(z[j]), tj = static_cast<double>(t[j]);
-      const double e = std::exp(v - m);
-      if (grad) grad[i * cols + j] = static_cast<T>(e);
-      s += e;
+      const double ej = std::exp(v - m);
+      if (e) e[j] = ej;
+      s += ej;
       tsum += tj;
       // A zero target contributes nothing, even against a huge m - z_j.
       if (tj != 0) dot += tj * (m - v);
@@ -261,8 +282,10 @@ double CrossEntropyValues(const T* out, size_t rows, size_t cols, const T* value
     if (grad) {
       T* g = grad + i * cols;
       const double scale = tsum / s;
-      for (size_t j = 0; j < cols; ++j)
-        g[j] = static_cast<T>((static_cast<double>(g[j]) * scale - static_cast<double>(t[j])) * inv_rows);
+      for (size_t j = 0; j < cols; ++j) {
+        const double ej = e ? e[j] : std::exp(static_cast<double>(z[j]) - m);
+        g[j] = static_cast<T>((ej * scale - static_cast<double>(t[j])) * inv_rows);
+      }
     }
   }
   if (std::isnan(poison)) {
