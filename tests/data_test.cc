@@ -34,13 +34,14 @@
 // Replacing the global operator new/delete (the library's std::vector and
 // new[] resolve to these) lets the tests state memory bounds: the largest
 // single request and the peak of live bytes. A 16-byte prefix keeps the size
-// and max_align_t alignment.
+// and max_align_t alignment. Every unaligned form is replaced: under ASan a
+// form left out would resolve to the sanitizer's own, and its memory would
+// reach our delete without the prefix.
 namespace {
 std::atomic<size_t> g_live{0}, g_peak{0}, g_largest{0};
 constexpr size_t kPrefix = 16;
-}  // namespace
 
-void* operator new(size_t n) {
+void* counted_new(size_t n) {
   size_t largest = g_largest.load();
   while (n > largest && !g_largest.compare_exchange_weak(largest, n)) {
   }
@@ -53,7 +54,8 @@ void* operator new(size_t n) {
   }
   return static_cast<char*>(p) + kPrefix;
 }
-void operator delete(void* p) noexcept {
+
+void counted_delete(void* p) noexcept {
   if (!p) return;
   char* base = static_cast<char*>(p) - kPrefix;
   size_t n;
@@ -61,7 +63,24 @@ void operator delete(void* p) noexcept {
   g_live.fetch_sub(n);
   std::free(base);
 }
-void operator delete(void* p, size_t) noexcept { operator delete(p); }
+}  // namespace
+
+void* operator new(size_t n) { return counted_new(n); }
+void* operator new[](size_t n) { return counted_new(n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted_new(n);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
+void operator delete(void* p) noexcept { counted_delete(p); }
+void operator delete[](void* p) noexcept { counted_delete(p); }
+void operator delete(void* p, size_t) noexcept { counted_delete(p); }
+void operator delete[](void* p, size_t) noexcept { counted_delete(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
 
 namespace actlab::data {
 namespace {
@@ -644,6 +663,7 @@ TEST(CsvErrors, EachNamesFileLineAndColumn) {
   check("label\n1\n", "label", false, {p + ":1:1: one column only"});
   check("x,y\n1,2\n3,cheap\n", "y", true, {p + ":3:3: target column 1 ('y') is not a number: 'cheap'"});
   expect_error([&] { read_csv(dir / "absent.csv", "0", false); }, {dir / "absent.csv", "cannot open (No such file or directory)"});
+  expect_error([&] { read_csv(dir.path().string(), "0", false); }, {dir.path().string() + ": is a directory"});
 }
 
 // ---- synthetic ----------------------------------------------------------------------

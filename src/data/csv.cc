@@ -92,6 +92,9 @@ class CsvReader {
       : path_(path), spec_(label_column), regression_(regression) {}
 
   Dataset read() {
+    std::error_code ec;
+    // A folder opens as a stream that reads nothing: say what it is.
+    if (std::filesystem::is_directory(path_, ec)) fail_file("is a directory", "pass a CSV file");
     std::ifstream in(path_, std::ios::binary);
     if (!in) fail_file(fmt::format("cannot open ({})", std::strerror(errno)), "check the path");
     std::string line;

@@ -51,13 +51,11 @@ constexpr uint64_t kMaxDeflateRatio = 1032;
 class ByteSource {
  public:
   explicit ByteSource(const std::string& path) : path_(path) {
-    f_ = std::fopen(path.c_str(), "rb");
+    file_.reset(std::fopen(path.c_str(), "rb"));
+    f_ = file_.get();
     if (!f_) fail(path, fmt::format("cannot open ({})", std::strerror(errno)), kInstallFix);
     struct stat st {};
-    if (fstat(fileno(f_), &st) != 0 || !S_ISREG(st.st_mode)) {
-      std::fclose(f_);
-      fail(path, "not a regular file", kInstallFix);
-    }
+    if (fstat(fileno(f_), &st) != 0 || !S_ISREG(st.st_mode)) fail(path, "not a regular file", kInstallFix);
     size_ = static_cast<uint64_t>(st.st_size);
     uint8_t magic[2] = {0, 0};
     const size_t got = std::fread(magic, 1, 2, f_);
@@ -67,10 +65,8 @@ class ByteSource {
       in_[0] = magic[0];
       in_[1] = magic[1];
       // 15 + 16: a 32 KiB window, gzip wrapper only (no zlib or raw deflate).
-      if (inflateInit2(&z_, 15 + 16) != Z_OK) {
-        std::fclose(f_);
-        fail(path, "zlib could not start (out of memory?)", "free some memory");
-      }
+      if (inflateInit2(&z_, 15 + 16) != Z_OK) fail(path, "zlib could not start (out of memory?)", "free some memory");
+      z_init_ = true;
       z_.next_in = in_.data();
       z_.avail_in = 2;
     } else {
@@ -78,8 +74,7 @@ class ByteSource {
     }
   }
   ~ByteSource() {
-    if (gzip_) inflateEnd(&z_);
-    std::fclose(f_);
+    if (z_init_) inflateEnd(&z_);
   }
   ByteSource(const ByteSource&) = delete;
   ByteSource& operator=(const ByteSource&) = delete;
@@ -142,9 +137,14 @@ class ByteSource {
   }
 
   std::string path_;
-  FILE* f_ = nullptr;
+  struct Closer {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<FILE, Closer> file_;
+  FILE* f_ = nullptr;  // file_.get()
   uint64_t size_ = 0;
   bool gzip_ = false;
+  bool z_init_ = false;
   bool done_ = false;
   bool cut_off_ = false;
   z_stream z_{};
