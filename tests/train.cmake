@@ -2,5 +2,5 @@
 # safetensors that the python_venv fixture makes).
 add_test(NAME train_cli_test
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.py $<TARGET_FILE:actlab_cli>
-                 ${PROJECT_BINARY_DIR}/venv/bin/python)
+                 ${ACTLAB_VENV_PYTHON})
 set_tests_properties(train_cli_test PROPERTIES TIMEOUT 900 FIXTURES_REQUIRED python_venv)

@@ -34,7 +34,7 @@ def venv(code, *args):
     return json.loads(p.stdout)
 
 
-XOR = ["--data", "xor", "--rows", "64", "--val-fraction", "0", "--layers", "2-4-1", "--act", "sigmoid",
+XOR = ["train", "--data", "xor", "--rows", "64", "--val-fraction", "0", "--layers", "2-4-1", "--act", "sigmoid",
        "--batch-size", "4", "--optimizer", "sgd", "--momentum", "0", "--lr", "2", "--epochs", "300", "--quiet"]
 
 READ_TENSORS = r"""
@@ -90,15 +90,14 @@ print(json.dumps(torch.sigmoid(m(x)).ravel().tolist()))
         self.assertEqual([r["class"] for r in rows], [0, 1, 1, 0])
 
     def test_resume_ends_at_the_same_weights(self):
-        common = ["--data", "spirals", "--rows", "400", "--layers", "2-16-16-1", "--act", "tanh",
+        common = ["train", "--data", "spirals", "--rows", "400", "--layers", "2-16-16-1", "--act", "tanh",
                   "--optimizer", "sgd", "--lr", "0.1", "--dropout", "0.1", "--batch-size", "16", "--seed", "5",
                   "--threads", "1", "--quiet"]
         a = os.path.join(TMP, "straight.safetensors")
         b = os.path.join(TMP, "resumed.safetensors")
         run(*common, "--epochs", "6", "--save", a)
         run(*common, "--epochs", "3", "--save", b)
-        run("train", "--data", "spirals", "--rows", "400", "--resume", b, "--epochs", "6", "--threads", "1",
-            "--quiet")
+        run("train", "--resume", b, "--epochs", "6", "--threads", "1", "--quiet")
         ta, tb = venv(READ_TENSORS, a)["tensors"], venv(READ_TENSORS, b)["tensors"]
         self.assertEqual(sorted(ta), sorted(tb))
         self.assertIn("optimizer.momentum_buffer", ta)
@@ -107,6 +106,9 @@ print(json.dumps(torch.sigmoid(m(x)).ravel().tolist()))
         err = run("train", "--data", "spirals", "--resume", b, "--lr", "0.5", check=False)
         self.assertEqual(err.returncode, 2)
         self.assertIn("--lr cannot change when resuming", err.stderr)
+        err = run("train", "--resume", b, "--rows", "500", check=False)
+        self.assertEqual(err.returncode, 2)
+        self.assertIn("--rows differs from the resumed run's", err.stderr)
 
     def test_kill_leaves_a_readable_checkpoint(self):
         path = os.path.join(TMP, "killed.safetensors")

@@ -98,6 +98,56 @@ std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t s
   return {std::move(s), std::move(scaler)};
 }
 
+json data_json(const DataOptions& d) {
+  return {{"data", d.data}, {"csv", d.csv}, {"label", d.label}, {"regression", d.regression},
+          {"test_csv", d.test_csv}, {"rows", d.rows}, {"noise", d.noise},
+          {"val_fraction", d.val_fraction}, {"scale", d.scale}};
+}
+
+// --resume: the data flags default to the saved run's; the ones that decide
+// which rows are used must not differ from it.
+void resume_data(const std::string& checkpoint, const std::string& saved, CLI::App* cmd, DataOptions& d) {
+  if (saved.empty()) return;
+  DataOptions s;
+  try {
+    const json j = json::parse(saved);
+    s.data = j.at("data").get<std::string>();
+    s.csv = j.at("csv").get<std::string>();
+    s.label = j.at("label").get<std::string>();
+    s.regression = j.at("regression").get<bool>();
+    s.test_csv = j.at("test_csv").get<std::string>();
+    s.rows = j.at("rows").get<size_t>();
+    s.noise = j.at("noise").get<double>();
+    s.val_fraction = j.at("val_fraction").get<double>();
+    s.scale = j.at("scale").get<std::string>();
+  } catch (const json::exception& e) {
+    throw Error(checkpoint + ": data description is malformed (" + e.what() + ")");
+  }
+  auto same = [&](const char* flag, bool equal) {
+    if (cmd->count(flag) && !equal)
+      throw Error(std::string(flag) + " differs from the resumed run's; --resume continues the same run on the "
+                  "same rows (drop " + flag + ", or start a new run without --resume)");
+  };
+  same("--rows", d.rows == s.rows);
+  same("--noise", d.noise == s.noise);
+  same("--val-fraction", d.val_fraction == s.val_fraction);
+  same("--scale", d.scale == s.scale);
+  same("--regression", d.regression == s.regression);
+  same("--label", d.label == s.label);
+  // Where the files are may change (a moved folder); what they are may not.
+  if (!cmd->count("--data") && !cmd->count("--csv")) {
+    d.data = s.data;
+    d.csv = s.csv;
+    d.test_csv = s.test_csv;
+  }
+  d.label = s.label;
+  d.regression = s.regression;
+  d.rows = s.rows;
+  d.noise = s.noise;
+  d.val_fraction = s.val_fraction;
+  d.scale = s.scale;
+}
+
 std::string pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-"; }
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; }
 
@@ -255,10 +305,13 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
   TrainOptions& o = c.train_opts;
   c.train = app.add_subcommand("train", "Train a network (default: 784-256-128-10 ReLU on Fashion-MNIST)");
   CLI::App* t = c.train;
+  // The last of a repeated flag wins (scripts append overrides).
+  t->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   AddDataOptions(t, o.data);
   t->add_option("--layers", o.layers, "Widths joined by '-', input first (default 784-256-128-10 for images)");
   t->add_option("--act", o.act, "Hidden activation (any name from `actlab list`)");
-  t->add_option("--act-param", o.act_params, "Activation parameter NAME=VALUE (repeatable)");
+  t->add_option("--act-param", o.act_params, "Activation parameter NAME=VALUE (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   t->add_option("--out", o.out, "Output: softmax (multi-class), sigmoid (binary), identity (regression), log_softmax");
   t->add_option("--model", o.model_file, "Architecture from a JSON model file instead of --layers/--act");
   t->add_option("--dropout", o.dropout, "Dropout rate after each hidden activation")->check(CLI::Range(0.0, 0.99));
@@ -275,7 +328,7 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
   t->add_option("--beta1", o.beta1, "Adam beta1");
   t->add_option("--beta2", o.beta2, "Adam beta2");
   t->add_option("--eps", o.eps, "Optimizer epsilon (default: torch's)");
-  t->add_option("--schedule", o.schedule, "Learning-rate schedule: constant, step, cosine");
+  t->add_option("--schedule", o.schedule, "Learning-rate schedule: cosine (default; to --min-lr over the run), step, constant");
   t->add_option("--step-size", o.step_size, "step schedule: epochs between decays");
   t->add_option("--gamma", o.gamma, "step schedule: decay factor");
   t->add_option("--min-lr", o.min_lr, "cosine schedule: final learning rate");
@@ -320,8 +373,7 @@ int RunTrain(TrainCommands& c) {
                                   "--norm", "--init", "--loss", "--huber-delta", "--optimizer", "--lr",
                                   "--momentum", "--nesterov", "--weight-decay", "--beta1", "--beta2",
                                   "--eps", "--schedule", "--step-size", "--gamma", "--min-lr", "--warmup",
-                                  "--clip-norm", "--clip-value", "--batch-size", "--seed", "--dtype",
-                                  "--val-fraction", "--scale", "--rows", "--noise"};
+                                  "--clip-norm", "--clip-value", "--batch-size", "--seed", "--dtype"};
     for (const char* f : fixed)
       if (c.train->count(f))
         throw Error(std::string(f) + " cannot change when resuming: --resume continues the saved run with its "
@@ -329,6 +381,7 @@ int RunTrain(TrainCommands& c) {
     meta = read_checkpoint_meta(o.resume);
     if (c.train->count("--epochs")) meta.config.epochs = o.epochs;
     o.dtype = meta.dtype;
+    resume_data(o.resume, meta.data, c.train, o.data);
   }
   auto [splits, scaler] = load_data(o.data, resuming ? meta.config.seed : o.seed);
   if (resuming) {
@@ -336,6 +389,7 @@ int RunTrain(TrainCommands& c) {
   } else {
     meta.scaler = scaler;
     meta.classes = splits.train.class_names;
+    meta.data = data_json(o.data).dump();
     TrainConfig& cfg = meta.config;
     cfg.epochs = o.epochs;
     cfg.batch_size = o.batch_size;

@@ -29,7 +29,7 @@ struct TrainOptions {
   std::string init = "auto", loss, optimizer = "adam";
   double lr = -1, momentum = -1, weight_decay = -1, beta1 = 0.9, beta2 = 0.999, eps = -1;
   bool nesterov = false;
-  std::string schedule = "constant";
+  std::string schedule = "cosine";
   size_t step_size = 0, warmup = 0;
   double gamma = 0.1, min_lr = 0;
   double clip_norm = 0, clip_value = 0, huber_delta = 1.0;

@@ -99,6 +99,9 @@ struct Checkpoint {
   size_t epochs_done = 0;
   uint64_t step = 0;
   std::vector<EpochRecord> history;
+  // Where the data came from, as the CLI describes it (JSON; "" if unknown),
+  // so --resume finds the same rows without being told again.
+  std::string data;
 };
 
 template <class T>

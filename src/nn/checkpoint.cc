@@ -168,6 +168,7 @@ void save_checkpoint(const std::string& path, Model<T>& model, const Checkpoint&
   md["history"] = history_to_json(state ? state->history : meta.history);
   md["classes"] = json(meta.classes).dump();
   md["scaler"] = meta.scaler.kind;
+  if (!meta.data.empty()) md["data"] = meta.data;
   safetensors::write(path, tensors, md);
 }
 
@@ -200,6 +201,7 @@ Checkpoint read_checkpoint_meta(const std::string& path) {
   }
   c.history = history_from_json(field("history"), path);
   c.scaler.kind = field("scaler");
+  if (auto it = f.metadata.find("data"); it != f.metadata.end()) c.data = it->second;
   if (f.has("scaler.shift")) {
     c.scaler.shift = f.get<float>("scaler.shift", {static_cast<int64_t>(c.input_features)});
     c.scaler.scale = f.get<float>("scaler.scale", {static_cast<int64_t>(c.input_features)});

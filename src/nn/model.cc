@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "actlab/nn.h"
@@ -129,10 +130,12 @@ std::string describe(const LayerSpec& s) {
 
 template <class T>
 std::string Model<T>::summary() const {
-  std::string out = fmt::format("  {:<4} {:<40} {:>12} {:>12}\n", "#", "layer", "output", "parameters");
-  out += fmt::format("  {:<4} {:<40} {:>12} {:>12}\n", "", "input", fmt::format("(B, {})", input_features_), "");
+  size_t w = 5;
+  for (const LayerSpec& s : specs_) w = std::max(w, describe(s).size());
+  std::string out = fmt::format("  {:<4} {:<{}} {:>12} {:>12}\n", "#", "layer", w, "output", "parameters");
+  out += fmt::format("  {:<4} {:<{}} {:>12}\n", "", "input", w, fmt::format("(B, {})", input_features_));
   for (size_t i = 0; i < layers_.size(); ++i)
-    out += fmt::format("  {:<4} {:<40} {:>12} {:>12}\n", i, describe(specs_[i]),
+    out += fmt::format("  {:<4} {:<{}} {:>12} {:>12}\n", i, describe(specs_[i]), w,
                        fmt::format("(B, {})", layers_[i]->out_features()),
                        layers_[i]->parameter_count());
   out += fmt::format("  total parameters: {} ({:.2f} MB as {})\n", params_.size(),
@@ -207,7 +210,11 @@ LayerSpec spec_from(const json& j, const std::string& where) {
     if (j.contains("init")) {
       if (!j["init"].is_string()) throw Error(where + ": 'init' must be a string");
       s.init = j["init"].get<std::string>();
-      init_from_name(s.init);  // validates
+      try {
+        init_from_name(s.init);  // validates
+      } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+      }
     }
   } else if (s.kind == "activation") {
     if (!j.contains("activation") || !j["activation"].is_string())
@@ -222,7 +229,11 @@ LayerSpec spec_from(const json& j, const std::string& where) {
     }
     s.learnable = flag("learnable");
     s.per_channel = flag("per_channel");
-    Activation::make(s.activation, s.params);  // validates name and parameters
+    try {
+      Activation::make(s.activation, s.params);  // validates name and parameters
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
   } else if (s.kind == "dropout") {
     s.rate = num("rate", 0.5);
   } else if (s.kind == "batchnorm") {
