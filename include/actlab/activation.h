@@ -164,6 +164,21 @@ void rrelu_backward_train(const T* noise, const T* dy, T* dx, size_t n);
 void set_threads(int threads);
 int threads();
 
+// Kernels called from this thread use `threads` threads until the guard
+// ends. The training engine runs batch-sized kernels on one thread: waking
+// OpenMP workers for 32k values costs more than it saves, and their spinning
+// afterwards takes the cores BLAS needs for the next GEMM.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int threads);
+  ~ScopedThreads();
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int previous_;
+};
+
 // SIMD targets: the one in use, those compiled in and supported by this CPU
 // (best first), and a way to force one (tests and benchmarks run every
 // target). force_target("") returns to the automatic choice.

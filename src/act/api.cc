@@ -381,7 +381,18 @@ void set_threads(int t) {
   if (t < 0) throw Error("threads must be >= 0 (0 = all cores)");
   g_threads = t;
 }
+namespace {
+thread_local int t_scoped_threads = 0;  // ScopedThreads on this thread; 0 = none
+}
+
+ScopedThreads::ScopedThreads(int t) : previous_(t_scoped_threads) {
+  if (t < 1) throw Error("ScopedThreads: threads must be >= 1");
+  t_scoped_threads = t;
+}
+ScopedThreads::~ScopedThreads() { t_scoped_threads = previous_; }
+
 int threads() {
+  if (t_scoped_threads > 0) return t_scoped_threads;
   const int t = g_threads.load();
   return t > 0 ? t : HardwareThreads();
 }

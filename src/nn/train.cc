@@ -85,6 +85,7 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
     throw Error(fmt::format("{}: rows have {} features, the model expects {}", d.name, d.features,
                             model.input_features()));
   constexpr size_t kChunk = 1000;
+  const ScopedThreads one_thread_kernels(1);
   std::vector<uint32_t> idx(kChunk);
   Tensor<T> x, values;
   std::vector<int32_t> labels;
@@ -130,6 +131,7 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
   const size_t total_steps = batches * cfg.epochs;
   std::vector<uint32_t> perm(n);
   Tensor<T> x, values, dout;
+  const ScopedThreads one_thread_kernels(1);  // BLAS has the cores (see ScopedThreads)
   std::vector<int32_t> labels;
 
   for (size_t epoch = state.epochs_done + 1; epoch <= cfg.epochs; ++epoch) {
