@@ -92,9 +92,8 @@ std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t s
   if (o.val_fraction > 0 && s.train.rows >= 10)
     s.validation = data::take_validation(s.train, o.val_fraction, seed);
   data::Scaler scaler = data::Scaler::fit(s.train, scale);
-  scaler.apply(s.train);
-  scaler.apply(s.validation);
-  scaler.apply(s.test);
+  for (data::Dataset* d : {&s.train, &s.validation, &s.test})
+    if (d->rows) scaler.apply(*d);
   return {std::move(s), std::move(scaler)};
 }
 
@@ -265,7 +264,13 @@ int train_typed(TrainCommands& c, Checkpoint meta, data::Splits& splits, bool re
     if (!save_path.empty()) save_checkpoint(save_path, model, meta, &state);
     write_metrics();
   };
-  train(model, meta.config, splits, state, cb, checkpoint);
+  TrainConfig run = meta.config;
+  if (o.stop_after) {
+    if (o.stop_after <= state.epochs_done)
+      throw Error(fmt::format("--stop-after {}: the run is already at epoch {}", o.stop_after, state.epochs_done));
+    run.epochs = std::min(run.epochs, o.stop_after);
+  }
+  train(model, run, splits, state, cb, checkpoint, meta.config.epochs);
   if (state.history.empty()) return 0;
   const EpochRecord& last = state.history.back();
   double total = 0;
@@ -336,6 +341,9 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
   t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")->check(CLI::NonNegativeNumber);
   t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(CLI::NonNegativeNumber);
   t->add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(size_t{1}, size_t{100000}));
+  t->add_option("--stop-after", o.stop_after,
+                 "Stop after this epoch; the schedule still plans for --epochs (continue with --resume)")
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
   t->add_option("--batch-size", o.batch_size, "Rows per batch")->check(CLI::Range(size_t{1}, size_t{1} << 20));
   t->add_option("--seed", o.seed, "Seed for init, shuffling, dropout, validation split");
   t->add_option("--threads", o.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
@@ -657,10 +665,9 @@ int RunEvaluate(const EvaluateOptions& o) {
   d.val_fraction = 0;
   d.scale = "none";
   data::Splits splits = load_data(d, meta.config.seed).first;
-  if (!meta.scaler.shift.empty()) {
-    meta.scaler.apply(splits.train);
-    meta.scaler.apply(splits.test);
-  }
+  if (!meta.scaler.shift.empty())
+    for (data::Dataset* ds : {&splits.train, &splits.test})
+      if (ds->rows) meta.scaler.apply(*ds);
   const data::Dataset& ds = splits.test.rows ? splits.test : splits.train;
   if (ds.features != meta.input_features)
     throw Error(fmt::format("{}: the model takes {} features but {} has {}", o.model, meta.input_features,

@@ -34,6 +34,7 @@ struct TrainOptions {
   double gamma = 0.1, min_lr = 0;
   double clip_norm = 0, clip_value = 0, huber_delta = 1.0;
   size_t epochs = 15, batch_size = 128;
+  size_t stop_after = 0;  // stop after this epoch (the run still plans for `epochs`)
   uint64_t seed = 1;
   int threads = 0;
   std::string dtype = "float32";

@@ -76,12 +76,15 @@ template <class T>
 Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset& d);
 
 // Trains from state.epochs_done + 1 to cfg.epochs. `checkpoint` (may be
-// empty) is called after every epoch, so the caller can save. Deterministic
+// empty) is called after every epoch, so the caller can save.
+// `planned_epochs` (0: cfg.epochs) is the length the schedule is laid out
+// for, so a run stopped early and resumed matches an uninterrupted one. Deterministic
 // for a given seed and thread count: epoch e shuffles with Rng(seed).fork(e),
 // dropout draws from (seed, layer, step).
 template <class T>
 void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, TrainState<T>& state,
-           const TrainCallbacks& callbacks, const std::function<void()>& checkpoint);
+           const TrainCallbacks& callbacks, const std::function<void()>& checkpoint,
+           size_t planned_epochs = 0);
 
 // ---- Checkpoints (safetensors; see docs/training.md) ---------------------------------
 // Tensors: the model's parameters and buffers under their torch.nn.Sequential

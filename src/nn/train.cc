@@ -137,7 +137,8 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
 
 template <class T>
 void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, TrainState<T>& state,
-           const TrainCallbacks& callbacks, const std::function<void()>& checkpoint) {
+           const TrainCallbacks& callbacks, const std::function<void()>& checkpoint,
+           size_t planned_epochs) {
   const data::Dataset& train_set = data.train;
   const size_t n = train_set.rows;
   if (n == 0) throw Error("training set is empty");
@@ -154,7 +155,7 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
 
   const size_t batch = std::min(cfg.batch_size, n);
   const size_t batches = (n + batch - 1) / batch;
-  const size_t total_steps = batches * cfg.epochs;
+  const size_t total_steps = batches * (planned_epochs ? std::max(planned_epochs, cfg.epochs) : cfg.epochs);
   std::vector<uint32_t> perm(n);
   Tensor<T> x, values, dout;
   const ScopedThreads one_thread_kernels(1);  // BLAS has the cores (see ScopedThreads)
@@ -227,8 +228,8 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
 template Evaluation evaluate(Model<float>&, const TrainConfig&, const data::Dataset&);
 template Evaluation evaluate(Model<double>&, const TrainConfig&, const data::Dataset&);
 template void train(Model<float>&, const TrainConfig&, const data::Splits&, TrainState<float>&,
-                    const TrainCallbacks&, const std::function<void()>&);
+                    const TrainCallbacks&, const std::function<void()>&, size_t);
 template void train(Model<double>&, const TrainConfig&, const data::Splits&, TrainState<double>&,
-                    const TrainCallbacks&, const std::function<void()>&);
+                    const TrainCallbacks&, const std::function<void()>&, size_t);
 
 }  // namespace actlab
