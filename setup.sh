@@ -21,7 +21,7 @@ packages=(build-essential cmake ninja-build pkg-config git
           libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev libopenblas-dev zlib1g-dev
           dataset-fashion-mnist)
 # Tests compare with PyTorch and read checkpoints with Python's safetensors
-# (from PyPI into build/venv); benchmarks time PyTorch.
+# (from PyPI into build/venv, made by the tests themselves); benchmarks time PyTorch.
 [ "$mode" = test ] && packages+=(python3 python3-torch python3-venv python3-pip)
 
 missing=()
@@ -42,11 +42,11 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DACTLAB_WERROR=ON > bui
 cmake --build build -j "$jobs"
 
 if [ "$mode" = run ]; then
-  echo "== main job: the activations, then GELU and its derivative (float64) at a few points"
+  echo "== main job: the classic 784-256-128-10 ReLU network trained on Fashion-MNIST"
   build/actlab info
-  build/actlab list
-  echo "-3 -1 -0.5 0 0.5 1 3" | build/actlab eval gelu --dtype float64
-  echo "-3 -1 -0.5 0 0.5 1 3" | build/actlab eval gelu --grad --dtype float64
+  build/actlab train --save build/fashion-mnist.safetensors --metrics-out build/fashion-mnist-metrics.json
+  echo "== the saved model, evaluated per class"
+  build/actlab evaluate build/fashion-mnist.safetensors
   exit 0
 fi
 

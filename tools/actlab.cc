@@ -16,6 +16,7 @@
 #include "actlab/activation.h"
 #include "tools/bench_cmd.h"
 #include "tools/train_cmd.h"
+#include "src/nn/blas.h"
 
 namespace {
 
@@ -278,8 +279,9 @@ int main(int argc, char** argv) {
     if (*info) {
       std::string avail;
       for (const auto& t : actlab::available_targets()) avail += (avail.empty() ? "" : " ") + t;
-      fmt::print("actlab 0.1.0\nSIMD target: {} (available: {})\nthreads: {}\nactivations: {}\n",
-                 actlab::active_target(), avail, actlab::threads(), actlab::activations().size());
+      fmt::print("actlab 0.1.0\nSIMD target: {} (available: {})\nthreads: {}\nactivations: {}\nGEMM: {}\n",
+                 actlab::active_target(), avail, actlab::threads(), actlab::activations().size(),
+                 actlab::blas::describe());
       return 0;
     }
     if (*bench) {
