@@ -158,6 +158,22 @@ class Metrics(unittest.TestCase):
         self.assertTrue(out.strip().splitlines()[-1].startswith("final test accuracy"), out)
 
 
+class FashionMnist(unittest.TestCase):
+    @unittest.skipUnless(os.path.isdir("/usr/share/datasets/fashion-mnist"), "dataset-fashion-mnist not installed")
+    def test_peak_memory(self):
+        """Peak memory while training the classic network: under 2x the dataset
+        in float32 plus 4x the parameter bytes (issue 3's bound)."""
+        import resource
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        out = run("train", "--epochs", "1", "--quiet").stdout
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        self.assertGreater(peak_kib, before)
+        dataset = 70000 * 784 * 4
+        params = 235146 * 4
+        self.assertLess(peak_kib * 1024, 2 * dataset + 4 * params, f"peak {peak_kib} KiB")
+        self.assertIn("final test accuracy", out)
+
+
 class Errors(unittest.TestCase):
     def check(self, args, *needles, stdin=None):
         r = subprocess.run([ACTLAB, *args], capture_output=True, text=True, input=stdin)

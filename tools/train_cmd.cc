@@ -231,8 +231,10 @@ int train_typed(TrainCommands& c, Checkpoint meta, data::Splits& splits, bool re
   const std::string save_path = !o.save.empty() ? o.save : o.resume;
   TrainCallbacks cb;
   if (tty) {
-    cb.on_batch = [&](size_t epoch, size_t b, size_t batches, double loss, double secs) {
-      if (b % 8 != 0 && b != batches) return;
+    cb.on_batch = [&, last = -1.0](size_t epoch, size_t b, size_t batches, double loss, double secs) mutable {
+      if (b == 1) last = -1.0;
+      if (b != batches && secs - last < 0.1) return;  // ten updates a second at most
+      last = secs;
       const int width = 24;
       const int filled = static_cast<int>(width * b / batches);
       const double rate = secs > 0 ? static_cast<double>(b) * meta.config.batch_size / secs : 0;
