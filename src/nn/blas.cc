@@ -1,8 +1,11 @@
 #include "src/nn/blas.h"
 
 #include <dlfcn.h>
+#include <omp.h>
 
 #include <cstdlib>
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "actlab/activation.h"
@@ -60,6 +63,9 @@ Library load() {
   if (!lib.sgemm || !lib.dgemm || !lib.set_threads)
     throw Error("libopenblas.so.0 lacks cblas_sgemm/cblas_dgemm/openblas_set_num_threads; "
                 "install Debian's libopenblas0");
+  // OpenBLAS itself runs single-threaded; gemm() below splits the work
+  // across our own OpenMP threads (see there).
+  lib.set_threads(1);
   return lib;
 }
 
@@ -72,21 +78,57 @@ const Library& library() {
 
 int I(size_t v) { return static_cast<int>(v); }
 
+std::atomic<int> g_threads{1};
+
+// Why our own threads: OpenBLAS's pthread workers hand off through
+// sched_yield, which cost a quarter of each training step on 2 cores (perf:
+// __schedule + sched_yield 25%). Here C's columns are split into one block
+// per thread, each an independent single-threaded GEMM (no reduction):
+//   C[:, n0:n1] = op(A) op(B)[:, n0:n1]
+// and the OpenMP team that runs them stays warm between the GEMMs of a step.
+template <class T, class Fn>
+void split_gemm(Fn fn, bool ta, bool tb, size_t m, size_t n, size_t k, T alpha, const T* a,
+                size_t lda, const T* b, size_t ldb, T beta, T* c, size_t ldc) {
+  const int wanted = g_threads.load(std::memory_order_relaxed);
+  // Blocks of at least 64 columns and 2^20 multiply-adds; else one call.
+  const size_t by_size = std::max<size_t>(1, m * n * k >> 20);
+  const int t = static_cast<int>(std::min<size_t>({static_cast<size_t>(wanted), n / 64, by_size}));
+  auto call = [&](size_t n0, size_t n1) {
+    const T* bb = tb ? b + n0 * ldb : b + n0;
+    fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, I(m), I(n1 - n0), I(k), alpha, a,
+       I(lda), bb, I(ldb), beta, c + n0, I(ldc));
+  };
+  if (t <= 1) {
+    call(0, n);
+    return;
+  }
+#pragma omp parallel num_threads(t)
+  {
+    const size_t id = static_cast<size_t>(omp_get_thread_num());
+    const size_t nt = static_cast<size_t>(omp_get_num_threads());
+    // Column blocks rounded to 16 (one AVX-512 vector of float).
+    const size_t per = ((n + nt - 1) / nt + 15) / 16 * 16;
+    const size_t n0 = std::min(n, id * per), n1 = std::min(n, n0 + per);
+    if (n0 < n1) call(n0, n1);
+  }
+}
+
 }  // namespace
 
 void gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
           const float* b, size_t ldb, float beta, float* c, size_t ldc) {
-  library().sgemm(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, I(m), I(n), I(k), alpha,
-                  a, I(lda), b, I(ldb), beta, c, I(ldc));
+  split_gemm(library().sgemm, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void gemm(bool ta, bool tb, size_t m, size_t n, size_t k, double alpha, const double* a, size_t lda,
           const double* b, size_t ldb, double beta, double* c, size_t ldc) {
-  library().dgemm(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, I(m), I(n), I(k), alpha,
-                  a, I(lda), b, I(ldb), beta, c, I(ldc));
+  split_gemm(library().dgemm, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-void set_threads(int threads) { library().set_threads(threads); }
+void set_threads(int threads) {
+  library();
+  g_threads = std::max(1, threads);
+}
 
 std::string describe() {
   const Library& lib = library();

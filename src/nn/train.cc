@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 #include <numeric>
+#include <optional>
 
 #include "actlab/train.h"
 
@@ -158,7 +159,6 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
   const size_t total_steps = batches * (planned_epochs ? std::max(planned_epochs, cfg.epochs) : cfg.epochs);
   std::vector<uint32_t> perm(n);
   Tensor<T> x, values, dout;
-  const ScopedThreads one_thread_kernels(1);  // BLAS has the cores (see ScopedThreads)
   std::vector<int32_t> labels;
 
   for (size_t epoch = state.epochs_done + 1; epoch <= cfg.epochs; ++epoch) {
@@ -172,6 +172,9 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
     for (size_t b = 0; b < batches; ++b) {
       const size_t start = b * batch, count = std::min(batch, n - start);
       gather(train_set, perm.data() + start, count, x, labels, values);
+      // Batch-sized kernels stay on this thread (see ScopedThreads); the
+      // GEMMs and the optimizer step use the threads.
+      std::optional<ScopedThreads> one_thread_kernels(std::in_place, 1);
       const Tensor<T>& out = model.forward(x, Mode::kTrain, state.step);
       dout.resize(out.rows(), out.cols());
       const double l = loss(cfg.loss, out.data(), count, out.cols(),
@@ -185,6 +188,7 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
       if (train_set.classification()) hits += correct(out, labels.data(), cfg.loss);
       seen += count;
       model.backward(dout);
+      one_thread_kernels.reset();
       if (cfg.clip_value > 0) clip_grad_value(model.gradients(), model.parameter_count(), cfg.clip_value);
       if (cfg.clip_norm > 0) {
         norm_sum += clip_grad_norm(model.gradients(), model.parameter_count(), cfg.clip_norm);
