@@ -19,7 +19,7 @@ esac
 packages=(build-essential cmake ninja-build pkg-config git
           libhwy-dev libmpfr-dev libgmp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
           libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev libopenblas-dev zlib1g-dev
-          dataset-fashion-mnist)
+          dataset-fashion-mnist libcairo2-dev)
 # Tests compare with PyTorch and read checkpoints with Python's safetensors
 # (from PyPI into build/venv, made by the tests themselves); benchmarks time PyTorch.
 [ "$mode" = test ] && packages+=(python3 python3-torch python3-venv python3-pip)

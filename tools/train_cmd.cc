@@ -196,9 +196,13 @@ json metrics_json(const TrainOptions& o, const Checkpoint& meta, size_t params, 
   return j;
 }
 
+}  // namespace
+
 template <class T>
-int train_typed(TrainCommands& c, Checkpoint meta, data::Splits& splits, bool resuming) {
-  const TrainOptions& o = c.train_opts;
+int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>* observer) {
+  Checkpoint& meta = prepared.meta;
+  data::Splits& splits = prepared.splits;
+  const bool resuming = prepared.resuming;
   Model<T> model(meta.input_features, meta.layers, meta.config.seed);
   TrainState<T> state;
   if (resuming) {
@@ -272,7 +276,7 @@ int train_typed(TrainCommands& c, Checkpoint meta, data::Splits& splits, bool re
       throw Error(fmt::format("--stop-after {}: the run is already at epoch {}", o.stop_after, state.epochs_done));
     run.epochs = std::min(run.epochs, o.stop_after);
   }
-  train(model, run, splits, state, cb, checkpoint, meta.config.epochs);
+  train(model, run, splits, state, cb, checkpoint, meta.config.epochs, observer);
   if (state.history.empty()) return 0;
   const EpochRecord& last = state.history.back();
   double total = 0;
@@ -291,7 +295,8 @@ int train_typed(TrainCommands& c, Checkpoint meta, data::Splits& splits, bool re
   return 0;
 }
 
-}  // namespace
+template int TrainPrepared(const TrainOptions&, PreparedRun&, TrainObserver<float>*);
+template int TrainPrepared(const TrainOptions&, PreparedRun&, TrainObserver<double>*);
 
 void AddDataOptions(CLI::App* cmd, DataOptions& d) {
   cmd->add_option("--data", d.data,
@@ -309,9 +314,12 @@ void AddDataOptions(CLI::App* cmd, DataOptions& d) {
 }
 
 void AddTrainCommands(CLI::App& app, TrainCommands& c) {
-  TrainOptions& o = c.train_opts;
   c.train = app.add_subcommand("train", "Train a network (default: 784-256-128-10 ReLU on Fashion-MNIST)");
-  CLI::App* t = c.train;
+  AddTrainFlags(c.train, c.train_opts);
+  AddEvaluatePredict(app, c);
+}
+
+void AddTrainFlags(CLI::App* t, TrainOptions& o) {
   // The last of a repeated flag wins (scripts append overrides).
   t->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   AddDataOptions(t, o.data);
@@ -354,7 +362,9 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
   t->add_option("--resume", o.resume, "Continue the run saved in this checkpoint");
   t->add_option("--metrics-out", o.metrics_out, "Per-epoch metrics as JSON");
   t->add_flag("--quiet,-q", o.quiet, "Only the final line");
+}
 
+void AddEvaluatePredict(CLI::App& app, TrainCommands& c) {
   EvaluateOptions& e = c.eval_opts;
   c.evaluate = app.add_subcommand("evaluate", "Loss, accuracy and per-class accuracy of a saved model");
   c.evaluate->add_option("model", e.model, "Checkpoint from `actlab train --save`")->required();
@@ -372,7 +382,12 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
 }
 
 int RunTrain(TrainCommands& c) {
-  TrainOptions& o = c.train_opts;
+  PreparedRun run = PrepareTrain(c.train, c.train_opts);
+  return run.meta.dtype == "float64" ? TrainPrepared<double>(c.train_opts, run, nullptr)
+                                     : TrainPrepared<float>(c.train_opts, run, nullptr);
+}
+
+PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
   set_all_threads(o.threads);
   Checkpoint meta;
   bool resuming = !o.resume.empty();
@@ -385,13 +400,13 @@ int RunTrain(TrainCommands& c) {
                                   "--eps", "--schedule", "--step-size", "--gamma", "--min-lr", "--warmup",
                                   "--clip-norm", "--clip-value", "--batch-size", "--seed", "--dtype"};
     for (const char* f : fixed)
-      if (c.train->count(f))
+      if (cmd->count(f))
         throw Error(std::string(f) + " cannot change when resuming: --resume continues the saved run with its "
                     "own settings (drop " + f + ", or start a new run without --resume)");
     meta = read_checkpoint_meta(o.resume);
-    if (c.train->count("--epochs")) meta.config.epochs = o.epochs;
+    if (cmd->count("--epochs")) meta.config.epochs = o.epochs;
     o.dtype = meta.dtype;
-    resume_data(o.resume, meta.data, c.train, o.data);
+    resume_data(o.resume, meta.data, cmd, o.data);
   }
   auto [splits, scaler] = load_data(o.data, resuming ? meta.config.seed : o.seed);
   if (resuming) {
@@ -494,7 +509,7 @@ int RunTrain(TrainCommands& c) {
     oc.kind = o.optimizer;
     const bool sgd = oc.kind == "sgd";
     oc.lr = o.lr > 0 ? o.lr : sgd ? 0.05 : oc.kind == "adagrad" ? 0.01 : 1e-3;
-    if (c.train->count("--lr") && !(o.lr > 0)) throw Error(fmt::format("--lr: must be > 0 (got {})", o.lr));
+    if (cmd->count("--lr") && !(o.lr > 0)) throw Error(fmt::format("--lr: must be > 0 (got {})", o.lr));
     oc.momentum = o.momentum >= 0 ? o.momentum : sgd ? 0.9 : 0.0;
     oc.nesterov = o.nesterov;
     oc.weight_decay = o.weight_decay >= 0 ? o.weight_decay : oc.kind == "adamw" ? 0.01 : 0.0;
@@ -518,8 +533,7 @@ int RunTrain(TrainCommands& c) {
   if (meta.input_features != splits.train.features)
     throw Error(fmt::format("{}: the checkpoint's model takes {} features but {} has {}", o.resume,
                             meta.input_features, splits.train.name, splits.train.features));
-  return meta.dtype == "float64" ? train_typed<double>(c, meta, splits, resuming)
-                                 : train_typed<float>(c, meta, splits, resuming);
+  return PreparedRun{std::move(meta), std::move(splits), resuming};
 }
 
 namespace {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "actlab/train.h"
+
 namespace actlab::cli {
 
 struct DataOptions {
@@ -66,6 +68,24 @@ struct TrainCommands {
 };
 
 void AddTrainCommands(CLI::App& app, TrainCommands& c);
+// The flags of `actlab train` on any subcommand (actlab diagnose reuses them).
+void AddTrainFlags(CLI::App* cmd, TrainOptions& o);
+void AddEvaluatePredict(CLI::App& app, TrainCommands& c);
+
+// A run ready to train: the architecture and configuration (or those of the
+// checkpoint being resumed) and the data, scaled.
+struct PreparedRun {
+  Checkpoint meta;
+  data::Splits splits;
+  bool resuming = false;
+};
+// Validates the flags given on `cmd`, loads the data, builds the
+// configuration. Throws actlab::Error naming the flag.
+PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o);
+// Trains it as `actlab train` does (output, checkpoints, metrics), with an
+// optional observer inside the loop. Returns the exit code.
+template <class T>
+int TrainPrepared(const TrainOptions& o, PreparedRun& run, TrainObserver<T>* observer);
 // Returns the exit code; throws actlab::Error for bad input.
 int RunTrain(TrainCommands& c);
 int RunEvaluate(const EvaluateOptions& o);

@@ -71,6 +71,23 @@ struct TrainCallbacks {
   std::function<void(const EpochRecord&)> on_epoch;
 };
 
+// Watches training from inside the loop (diagnostics: per-layer statistics,
+// dead and saturated units, gradient norms, update ratios). Every hook is
+// optional; the loop calls them on the training thread.
+template <class T>
+class TrainObserver {
+ public:
+  virtual ~TrainObserver() = default;
+  // After backward, before clipping and the update: the model holds this
+  // batch's layer inputs (model.activation(i)), dL/d(input of layer i)
+  // (model.gradient(i), i >= 1) and the parameter gradients.
+  virtual void after_backward(Model<T>& /*model*/, uint64_t /*step*/, size_t /*epoch*/) {}
+  // After the optimizer step (the parameters are updated).
+  virtual void after_update(Model<T>& /*model*/, uint64_t /*step*/, double /*lr*/) {}
+  // After the epoch's evaluation, before the checkpoint and on_epoch.
+  virtual void end_epoch(Model<T>& /*model*/, const EpochRecord& /*record*/) {}
+};
+
 // Loss and accuracy of `model` (eval mode) on `d`, in chunks of rows.
 template <class T>
 Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset& d);
@@ -84,7 +101,7 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
 template <class T>
 void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, TrainState<T>& state,
            const TrainCallbacks& callbacks, const std::function<void()>& checkpoint,
-           size_t planned_epochs = 0);
+           size_t planned_epochs = 0, TrainObserver<T>* observer = nullptr);
 
 // ---- Checkpoints (safetensors; see docs/training.md) ---------------------------------
 // Tensors: the model's parameters and buffers under their torch.nn.Sequential

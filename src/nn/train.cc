@@ -139,7 +139,7 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
 template <class T>
 void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, TrainState<T>& state,
            const TrainCallbacks& callbacks, const std::function<void()>& checkpoint,
-           size_t planned_epochs) {
+           size_t planned_epochs, TrainObserver<T>* observer) {
   const data::Dataset& train_set = data.train;
   const size_t n = train_set.rows;
   if (n == 0) throw Error("training set is empty");
@@ -189,6 +189,7 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
       seen += count;
       model.backward(dout);
       one_thread_kernels.reset();
+      if (observer) observer->after_backward(model, state.step, epoch);
       if (cfg.clip_value > 0) clip_grad_value(model.gradients(), model.parameter_count(), cfg.clip_value);
       if (cfg.clip_norm > 0) {
         norm_sum += clip_grad_norm(model.gradients(), model.parameter_count(), cfg.clip_norm);
@@ -200,6 +201,7 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
         const FlushDenormals ftz;
         state.optimizer->step(model.parameters(), model.gradients(), lr);
       }
+      if (observer) observer->after_update(model, state.step, lr);
       ++state.step;
       if (callbacks.on_batch)
         callbacks.on_batch(epoch, b + 1, batches, loss_sum / static_cast<double>(seen),
@@ -222,6 +224,7 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
       rec.test_accuracy = t.accuracy;
     }
     rec.eval_seconds = seconds_since(t1);
+    if (observer) observer->end_epoch(model, rec);
     state.history.push_back(rec);
     state.epochs_done = epoch;
     if (checkpoint) checkpoint();
@@ -232,8 +235,10 @@ void train(Model<T>& model, const TrainConfig& cfg, const data::Splits& data, Tr
 template Evaluation evaluate(Model<float>&, const TrainConfig&, const data::Dataset&);
 template Evaluation evaluate(Model<double>&, const TrainConfig&, const data::Dataset&);
 template void train(Model<float>&, const TrainConfig&, const data::Splits&, TrainState<float>&,
-                    const TrainCallbacks&, const std::function<void()>&, size_t);
+                    const TrainCallbacks&, const std::function<void()>&, size_t,
+                    TrainObserver<float>*);
 template void train(Model<double>&, const TrainConfig&, const data::Splits&, TrainState<double>&,
-                    const TrainCallbacks&, const std::function<void()>&, size_t);
+                    const TrainCallbacks&, const std::function<void()>&, size_t,
+                    TrainObserver<double>*);
 
 }  // namespace actlab
