@@ -5,6 +5,7 @@
 // row-major order, then the bias. A seed therefore gives the same network on
 // every platform and thread count.
 #include "actlab/init.h"
+#include "src/nn/names.h"
 
 #include <cmath>
 #include <string>
@@ -43,14 +44,7 @@ constexpr SchemeName kAliases[] = {
     {"default", InitScheme::kTorchDefault},
 };
 
-std::string Normalize(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) {
-    if (c == '-' || c == ' ') c = '_';
-    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return r;
-}
+using detail::normalize_name;
 
 bool In(std::string_view name, std::initializer_list<std::string_view> set) {
   for (std::string_view s : set)
@@ -67,7 +61,7 @@ std::string_view NameOf(const Activation& act, const char* who) {
 }  // namespace
 
 InitScheme init_from_name(std::string_view name) {
-  const std::string key = Normalize(name);
+  const std::string key = normalize_name(name);
   for (const SchemeName& s : kNames)
     if (key == s.name) return s.scheme;
   for (const SchemeName& s : kAliases)

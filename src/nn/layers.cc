@@ -1,6 +1,7 @@
 // Layers: forward and backward side by side. Shapes: x is (B, in) row-major,
 // y is (B, out); B = rows of the batch.
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -220,20 +221,11 @@ class Dropout final : public Layer<T> {
   bool training_ = false;
 };
 
-// ---- Batch normalisation over the batch, per feature (nn.BatchNorm1d) -------------
-//   train: xhat = (x - mean_B) / sqrt(var_B + eps), y = gamma xhat + beta;
-//          running = (1 - momentum) running + momentum * batch (unbiased var)
-//   eval:  the running statistics replace the batch's.
-//   backward (train): dxhat = dy gamma;
-//     dx = (1/B) inv_std (B dxhat - sum dxhat - xhat sum(dxhat xhat))
+// ---- Shared by the normalisations: y = gamma * xhat + beta per feature -------------
 template <class T>
-class BatchNorm final : public Layer<T> {
+class AffineNorm : public Layer<T> {
  public:
-  BatchNorm(const LayerSpec& s, size_t in)
-      : Layer<T>(s, in), running_mean_(in, T(0)), running_var_(in, T(1)) {
-    if (!(s.eps > 0)) throw Error("batchnorm: eps must be > 0");
-    if (!(s.momentum >= 0 && s.momentum <= 1)) throw Error("batchnorm: momentum must be in [0, 1]");
-  }
+  using Layer<T>::Layer;
   size_t parameter_count() const override { return 2 * this->in_; }
   void bind(T* value, T* grad) override {
     gamma_ = value;
@@ -242,20 +234,45 @@ class BatchNorm final : public Layer<T> {
     dbeta_ = grad + this->in_;
   }
   void named(const std::string& prefix, std::vector<NamedTensor<T>>& params,
-             std::vector<NamedTensor<T>>& buffers) override {
+             std::vector<NamedTensor<T>>&) override {
     params.push_back(vec(prefix + "weight", this->in_, gamma_, dgamma_));
     params.push_back(vec(prefix + "bias", this->in_, beta_, dbeta_));
+  }
+  void initialize(Rng&, InitScheme, const Activation&) override {
+    for (size_t j = 0; j < this->in_; ++j) {
+      gamma_[j] = 1;
+      beta_[j] = 0;
+    }
+  }
+
+ protected:
+  T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
+};
+
+// ---- Batch normalisation over the batch, per feature (nn.BatchNorm1d) -------------
+//   train: xhat = (x - mean_B) / sqrt(var_B + eps), y = gamma xhat + beta;
+//          running = (1 - momentum) running + momentum * batch (unbiased var)
+//   eval:  the running statistics replace the batch's.
+//   backward (train): dxhat = dy gamma;
+//     dx = (1/B) inv_std (B dxhat - sum dxhat - xhat sum(dxhat xhat))
+template <class T>
+class BatchNorm final : public AffineNorm<T> {
+ public:
+  BatchNorm(const LayerSpec& s, size_t in)
+      : AffineNorm<T>(s, in), running_mean_(in, T(0)), running_var_(in, T(1)) {
+    if (!(s.eps > 0)) throw Error("batchnorm: eps must be > 0");
+    if (!(s.momentum >= 0 && s.momentum <= 1)) throw Error("batchnorm: momentum must be in [0, 1]");
+  }
+  void named(const std::string& prefix, std::vector<NamedTensor<T>>& params,
+             std::vector<NamedTensor<T>>& buffers) override {
+    AffineNorm<T>::named(prefix, params, buffers);
     buffers.push_back(vec<T>(prefix + "running_mean", this->in_, running_mean_.data(), nullptr));
     buffers.push_back(vec<T>(prefix + "running_var", this->in_, running_var_.data(), nullptr));
   }
-  void initialize(Rng&, InitScheme, const Activation&) override {
-    const size_t f = this->in_;
-    for (size_t j = 0; j < f; ++j) {
-      gamma_[j] = 1;
-      beta_[j] = 0;
-      running_mean_[j] = 0;
-      running_var_[j] = 1;
-    }
+  void initialize(Rng& rng, InitScheme scheme, const Activation& next) override {
+    AffineNorm<T>::initialize(rng, scheme, next);
+    std::fill(running_mean_.begin(), running_mean_.end(), T(0));
+    std::fill(running_var_.begin(), running_var_.end(), T(1));
   }
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode, uint64_t) override {
     const size_t rows = x.rows(), f = this->in_;
@@ -318,7 +335,10 @@ class BatchNorm final : public Layer<T> {
   }
 
  private:
-  T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
+  using AffineNorm<T>::gamma_;
+  using AffineNorm<T>::beta_;
+  using AffineNorm<T>::dgamma_;
+  using AffineNorm<T>::dbeta_;
   std::vector<T> running_mean_, running_var_;
   std::vector<double> mean_, inv_std_;
 };
@@ -327,28 +347,10 @@ class BatchNorm final : public Layer<T> {
 //   xhat = (x - mean_row) / sqrt(var_row + eps), y = gamma xhat + beta
 //   dx = inv_std (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy gamma
 template <class T>
-class LayerNorm final : public Layer<T> {
+class LayerNorm final : public AffineNorm<T> {
  public:
-  LayerNorm(const LayerSpec& s, size_t in) : Layer<T>(s, in) {
+  LayerNorm(const LayerSpec& s, size_t in) : AffineNorm<T>(s, in) {
     if (!(s.eps > 0)) throw Error("layernorm: eps must be > 0");
-  }
-  size_t parameter_count() const override { return 2 * this->in_; }
-  void bind(T* value, T* grad) override {
-    gamma_ = value;
-    beta_ = value + this->in_;
-    dgamma_ = grad;
-    dbeta_ = grad + this->in_;
-  }
-  void named(const std::string& prefix, std::vector<NamedTensor<T>>& params,
-             std::vector<NamedTensor<T>>&) override {
-    params.push_back(vec(prefix + "weight", this->in_, gamma_, dgamma_));
-    params.push_back(vec(prefix + "bias", this->in_, beta_, dbeta_));
-  }
-  void initialize(Rng&, InitScheme, const Activation&) override {
-    for (size_t j = 0; j < this->in_; ++j) {
-      gamma_[j] = 1;
-      beta_[j] = 0;
-    }
   }
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode, uint64_t) override {
     const size_t rows = x.rows(), f = this->in_;
@@ -399,7 +401,10 @@ class LayerNorm final : public Layer<T> {
   }
 
  private:
-  T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
+  using AffineNorm<T>::gamma_;
+  using AffineNorm<T>::beta_;
+  using AffineNorm<T>::dgamma_;
+  using AffineNorm<T>::dbeta_;
   std::vector<double> mean_, inv_std_;
 };
 

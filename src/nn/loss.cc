@@ -13,6 +13,7 @@
 // NaN gradient, so a diverged network can neither hide behind a finite loss
 // (cross-entropy ignores a -inf logit) nor take a half-computed step.
 #include "actlab/loss.h"
+#include "src/nn/names.h"
 
 #include <cmath>
 #include <cstdio>
@@ -56,15 +57,7 @@ constexpr Alias kAliases[] = {
     {"huber_loss", LossKind::kHuber},
 };
 
-// Case-insensitive, '-' and ' ' read as '_' (as activation names are).
-std::string Normalize(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) {
-    if (c == '-' || c == ' ') c = '_';
-    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return r;
-}
+using detail::normalize_name;
 
 std::string Num(double v) {
   char buf[32];
@@ -320,7 +313,7 @@ double Nll(const T* out, size_t rows, size_t cols, const int32_t* labels, T* gra
 const std::vector<LossInfo>& losses() { return kLosses; }
 
 LossKind loss_from_name(std::string_view name) {
-  const std::string key = Normalize(name);
+  const std::string key = normalize_name(name);
   for (const LossInfo& l : kLosses)
     if (key == l.name) return l.kind;
   for (const Alias& a : kAliases)
