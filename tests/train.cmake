@@ -3,4 +3,10 @@
 add_test(NAME train_cli_test
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.py $<TARGET_FILE:actlab_cli>
                  ${ACTLAB_VENV_PYTHON})
-set_tests_properties(train_cli_test PROPERTIES TIMEOUT 900 FIXTURES_REQUIRED python_venv)
+if(ACTLAB_SANITIZE)
+  set(actlab_sanitized 1)
+else()
+  set(actlab_sanitized 0)
+endif()
+set_tests_properties(train_cli_test PROPERTIES TIMEOUT 900 FIXTURES_REQUIRED python_venv
+                     ENVIRONMENT "ACTLAB_SANITIZED=${actlab_sanitized}")
