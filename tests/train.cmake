@@ -10,3 +10,7 @@ else()
 endif()
 set_tests_properties(train_cli_test PROPERTIES TIMEOUT 900 FIXTURES_REQUIRED python_venv
                      ENVIRONMENT "ACTLAB_SANITIZED=${actlab_sanitized}")
+
+# actlab recommend: the guide and advice from measured findings.
+add_test(NAME recommend_cli_test
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/recommend_cli_test.py $<TARGET_FILE:actlab_cli>)
