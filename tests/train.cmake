@@ -14,3 +14,8 @@ set_tests_properties(train_cli_test PROPERTIES TIMEOUT 900 FIXTURES_REQUIRED pyt
 # actlab recommend: the guide and advice from measured findings.
 add_test(NAME recommend_cli_test
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/recommend_cli_test.py $<TARGET_FILE:actlab_cli>)
+
+# actlab compare: table, files, errors, and the deep-network phenomena on Fashion-MNIST.
+add_test(NAME compare_cli_test
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/compare_cli_test.py $<TARGET_FILE:actlab_cli>)
+set_tests_properties(compare_cli_test PROPERTIES TIMEOUT 900)

@@ -15,6 +15,7 @@
 
 #include "actlab/activation.h"
 #include "tools/bench_cmd.h"
+#include "tools/compare_cmd.h"
 #include "tools/recommend_cmd.h"
 #include "tools/train_cmd.h"
 #include "src/nn/blas.h"
@@ -250,13 +251,15 @@ int main(int argc, char** argv) {
   actlab::cli::AddTrainCommands(app, train_cmds);
   actlab::cli::RecommendOptions recommend_opts;
   CLI::App* recommend = actlab::cli::AddRecommendCommand(app, recommend_opts);
+  actlab::cli::CompareOptions compare_opts;
+  CLI::App* compare = actlab::cli::AddCompareCommand(app, compare_opts);
 
   if (argc > 1 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == cmd;
     if (!known) {
-      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, recommend (see 'actlab --help')\n",
+      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, compare, recommend (see 'actlab --help')\n",
                    cmd.c_str());
       return kUsageError;
     }
@@ -294,6 +297,7 @@ int main(int argc, char** argv) {
     }
     if (*train_cmds.train) return actlab::cli::RunTrain(train_cmds);
     if (*recommend) return actlab::cli::RunRecommend(recommend_opts);
+    if (*compare) return actlab::cli::RunCompare(compare, compare_opts);
     if (*train_cmds.evaluate) return actlab::cli::RunEvaluate(train_cmds.eval_opts);
     if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict_opts);
     if (*eval) {

@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""actlab compare: the table, its CSV/JSON, errors, and the textbook phenomena
+on Fashion-MNIST (a deep sigmoid network with naive init barely trains and its
+first layer's gradient vanishes; ReLU with He init trains; tanh with Xavier
+keeps its gradient norms within an order of magnitude).
+Usage: compare_cli_test.py ACTLAB"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ACTLAB = sys.argv[1]
+TMP = tempfile.mkdtemp(prefix="actlab-compare-test-")
+FASHION = os.path.isdir("/usr/share/datasets/fashion-mnist")
+
+
+def compare(*args, check=True):
+    p = subprocess.run([ACTLAB, "compare", *args], capture_output=True, text=True, timeout=600)
+    if check and p.returncode:
+        raise AssertionError(p.stderr)
+    return p
+
+
+class Table(unittest.TestCase):
+    def test_outputs(self):
+        c, j = os.path.join(TMP, "t.csv"), os.path.join(TMP, "t.json")
+        out = compare("--data", "moons", "--rows", "400", "--acts", "relu,tanh", "--depth", "1,3", "--seeds", "2",
+                      "--epochs", "30", "--batch-size", "16", "--width", "16", "--csv-out", c, "--json-out", j).stdout
+        self.assertIn("activation", out)
+        rows = list(csv.DictReader(open(c)))
+        self.assertEqual([(r["activation"], r["depth"]) for r in rows],
+                         [("relu", "1"), ("tanh", "1"), ("relu", "3"), ("tanh", "3")])
+        data = json.load(open(j))
+        self.assertEqual(len(data["runs"]), 8)
+        self.assertEqual({r["seed"] for r in data["runs"]}, {1, 2})
+        for r in data["table"]:
+            self.assertGreater(r["test_accuracy_mean"], 0.6)
+        relu = next(r for r in data["table"] if r["activation"] == "relu")
+        self.assertIsNotNone(relu["dead_fraction"])
+        self.assertIsNone(relu["saturated_fraction"])
+
+    def test_errors(self):
+        for args, needle in ((["--acts", "relux"], "relux"), (["--layers", "2-4-1"], "--acts, --depth"),
+                             (["--depth", "0", "--data", "xor"], "--depth")):
+            p = compare(*args, check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertIn(needle, p.stderr)
+
+
+@unittest.skipUnless(FASHION, "dataset-fashion-mnist not installed")
+class Phenomena(unittest.TestCase):
+    def run_cells(self, init, acts):
+        j = os.path.join(TMP, f"{init}.json")
+        compare("--acts", acts, "--depth", "10", "--seeds", "1", "--epochs", "2", "--init", init,
+                "--json-out", j)
+        return {r["activation"]: r for r in json.load(open(j))["table"]}
+
+    def test_deep_networks(self):
+        naive = self.run_cells("naive", "sigmoid")
+        auto = self.run_cells("auto", "relu,tanh")
+        # 10 sigmoid layers with N(0, 0.01^2) weights: chance accuracy, the
+        # first layer's gradient ~1e-10 of the last's.
+        self.assertLess(naive["sigmoid"]["test_accuracy_mean"], 0.3)
+        self.assertLess(naive["sigmoid"]["grad_norm_ratio_first_last"], 1e-6)
+        # ReLU with He init and tanh with Xavier init train.
+        self.assertGreater(auto["relu"]["test_accuracy_mean"], 0.8)
+        self.assertGreater(auto["tanh"]["test_accuracy_mean"], 0.8)
+        ratio = auto["tanh"]["grad_norm_ratio_first_last"]
+        self.assertTrue(0.1 < ratio < 10, ratio)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])
