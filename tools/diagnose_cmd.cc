@@ -14,7 +14,7 @@
 namespace actlab::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string fig(const json& v, const char* fmt_spec = "{:.3g}") {
   return v.is_number() ? fmt::format(fmt::runtime(fmt_spec), v.get<double>()) : "-";

@@ -11,7 +11,7 @@
 namespace actlab::diag {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 double median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
