@@ -2,10 +2,10 @@
 """actlab diagnose / train --diagnose on real Fashion-MNIST runs: a deep
 sigmoid network with naive init has vanishing gradients and the same
 network with ReLU + He init does not; SGD at lr 1 kills ReLUs and lr 0.05
-does not; a run's metrics file carries the report that `diagnose --run`
+does not; raw pixels saturate sigmoids and scaled ones do not; a run's metrics file carries the report that `diagnose --run`
 reads back; bad input gets one-line errors with exit code 2.
 
-Usage: diagnose_cli_test.py ACTLAB CASE   (CASE: vanishing healthy dead run_file errors)
+Usage: diagnose_cli_test.py ACTLAB CASE   (CASE: vanishing healthy dead saturation run_file errors)
 """
 import json
 import os
@@ -86,6 +86,16 @@ elif CASE == "dead":
     # The control: the default SGD rate leaves the units alive.
     ok = diagnose(*args, "--lr", "0.05")
     assert "dead_units" not in kinds(ok), ok["findings"]
+elif CASE == "saturation":
+    # Raw pixels (0..255) into sigmoid: the first layer's inputs are hundreds wide.
+    args = ["--layers", "784-64-64-10", "--act", "sigmoid", "--val-fraction", "0", "--every", "20"]
+    out = diagnose(*args, "--scale", "none")
+    assert "saturation" in kinds(out), out["findings"]
+    s = finding(out, "saturation")
+    assert s["layers"] == [1] and s["figures"]["layer_1_saturated_fraction"] > 0.9, s
+    ok = diagnose(*args)  # scaled to [0, 1]
+    assert "saturation" not in kinds(ok), ok["findings"]
+    assert ok["layers"][1]["saturated"] < s["figures"]["layer_1_saturated_fraction"] / 5, ok["layers"][1]
 elif CASE == "run_file":
     metrics = os.path.join(TMP, "m.json")
     p = run("train", "--layers", "784-32-10", "--epochs", "1", "--val-fraction", "0", "--quiet", "--diagnose",
