@@ -15,6 +15,7 @@
 #include "actlab/data.h"
 #include "actlab/train.h"
 #include "src/nn/blas.h"
+#include "tools/diagnose_cmd.h"
 
 namespace actlab::cli {
 namespace {
@@ -262,9 +263,9 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
   };
   auto write_metrics = [&]() {
     if (o.metrics_out.empty()) return;
-    write_atomic(o.metrics_out, metrics_json(o, meta, model.parameter_count(), summary, state.history,
-                                             splits, actlab::threads())
-                                    .dump(2) + "\n");
+    json j = metrics_json(o, meta, model.parameter_count(), summary, state.history, splits, actlab::threads());
+    if (prepared.diagnostics) j["diagnostics"] = json::parse(prepared.diagnostics());
+    write_atomic(o.metrics_out, j.dump(2) + "\n");
   };
   auto checkpoint = [&]() {
     if (!save_path.empty()) save_checkpoint(save_path, model, meta, &state);
@@ -316,6 +317,11 @@ void AddDataOptions(CLI::App* cmd, DataOptions& d) {
 void AddTrainCommands(CLI::App& app, TrainCommands& c) {
   c.train = app.add_subcommand("train", "Train a network (default: 784-256-128-10 ReLU on Fashion-MNIST)");
   AddTrainFlags(c.train, c.train_opts);
+  c.train->add_flag("--diagnose", c.train_opts.diagnose,
+                    "Record per-layer statistics and report problems (docs/diagnostics.md); with --metrics-out "
+                    "they go under \"diagnostics\"");
+  c.train->add_option("--diagnose-every", c.train_opts.diagnose_every, "--diagnose: steps between records")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}));
   AddEvaluatePredict(app, c);
 }
 
@@ -383,6 +389,7 @@ void AddEvaluatePredict(CLI::App& app, TrainCommands& c) {
 
 int RunTrain(TrainCommands& c) {
   PreparedRun run = PrepareTrain(c.train, c.train_opts);
+  if (c.train_opts.diagnose) return TrainDiagnosed(c.train_opts, run);
   return run.meta.dtype == "float64" ? TrainPrepared<double>(c.train_opts, run, nullptr)
                                      : TrainPrepared<float>(c.train_opts, run, nullptr);
 }
@@ -533,7 +540,7 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
   if (meta.input_features != splits.train.features)
     throw Error(fmt::format("{}: the checkpoint's model takes {} features but {} has {}", o.resume,
                             meta.input_features, splits.train.name, splits.train.features));
-  return PreparedRun{std::move(meta), std::move(splits), resuming};
+  return PreparedRun{std::move(meta), std::move(splits), resuming, {}};
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct TrainOptions {
   std::string dtype = "float32";
   std::string save, resume, metrics_out;
   bool quiet = false;
+  bool diagnose = false;      // actlab train --diagnose (tools/diagnose_cmd.h)
+  size_t diagnose_every = 50;
 };
 
 struct EvaluateOptions {
@@ -78,6 +81,8 @@ struct PreparedRun {
   Checkpoint meta;
   data::Splits splits;
   bool resuming = false;
+  // When set, --metrics-out gets its text (JSON) under "diagnostics".
+  std::function<std::string()> diagnostics;
 };
 // Validates the flags given on `cmd`, loads the data, builds the
 // configuration. Throws actlab::Error naming the flag.

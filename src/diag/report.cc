@@ -1,0 +1,313 @@
+// From records to findings, and both to and from JSON.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "actlab/diagnostics.h"
+
+namespace actlab::diag {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+double median(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
+  if (v.empty()) return kNone;
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+std::string layer_list(const std::vector<size_t>& layers) {
+  std::string s;
+  for (size_t i = 0; i < layers.size(); ++i) s += (i ? ", " : "") + std::to_string(layers[i]);
+  return s;
+}
+
+std::string sci(double v) { return fmt::format("{:.2g}", v); }
+
+// Per layer, the medians over every record of one field.
+std::vector<double> layer_median(const Report& r, double LayerRecord::*field) {
+  std::vector<double> out(r.layers.size(), kNone);
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    std::vector<double> v;
+    for (const StepRecord& s : r.steps)
+      if (i < s.layers.size()) v.push_back(s.layers[i].*field);
+    out[i] = median(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Finding> analyze(const Report& r, const Thresholds& t) {
+  std::vector<Finding> out;
+  std::vector<size_t> dense;
+  for (const LayerInfo& l : r.layers)
+    if (!l.weight.empty()) dense.push_back(l.index);
+
+  // Exploding: non-finite values, a run stopped by a non-finite loss, the
+  // first layer's gradient far above the last's, or the global norm growing
+  // by orders of magnitude.
+  {
+    std::vector<size_t> bad;
+    for (const StepRecord& s : r.steps)
+      for (const LayerRecord& l : s.layers)
+        if (l.nonfinite && std::find(bad.begin(), bad.end(), l.layer) == bad.end()) bad.push_back(l.layer);
+    std::sort(bad.begin(), bad.end());
+    double first_norm = kNone, max_norm = 0;
+    for (const StepRecord& s : r.steps) {
+      if (!std::isfinite(s.grad_norm)) continue;
+      if (std::isnan(first_norm)) first_norm = s.grad_norm;
+      max_norm = std::max(max_norm, s.grad_norm);
+    }
+    const double growth = first_norm > 0 ? max_norm / first_norm : kNone;
+    double ratio = kNone;
+    if (dense.size() >= 2) {
+      std::vector<double> v;
+      for (const StepRecord& s : r.steps)
+        v.push_back(s.layers[dense.front()].grad_norm / s.layers[dense.back()].grad_norm);
+      ratio = median(v);
+    }
+    const bool diverged = r.stopped.find("diverged") != std::string::npos;
+    if (!bad.empty() || diverged || growth > t.exploding || ratio > t.exploding) {
+      Finding f;
+      f.kind = "exploding_gradients";
+      f.layers = !bad.empty() ? bad : dense;
+      f.figures = {{"grad_norm_growth", growth}, {"first_to_last_grad_ratio", ratio},
+                   {"nonfinite_layers", static_cast<double>(bad.size())}};
+      f.message = !bad.empty() || diverged
+                      ? "the values or gradients became NaN or infinite" +
+                            (bad.empty() ? std::string() : " (layers " + layer_list(bad) + ")") +
+                            (r.stopped.empty() ? "" : ": " + r.stopped)
+                  : growth > t.exploding
+                      ? fmt::format("the gradient norm grew {}x during training", sci(growth))
+                      : fmt::format("the first dense layer's gradient is {}x the last's", sci(ratio));
+      f.advice = "lower --lr (10x), add --clip-norm 1, use an init scaled to the activation (--init he for "
+                 "ReLU, xavier for tanh/sigmoid), add --norm batch or layer";
+      out.push_back(f);
+    }
+    // Vanishing: the median over records of ||dL/dW_first|| / ||dL/dW_last||.
+    if (ratio < t.vanishing) {
+      Finding f;
+      f.kind = "vanishing_gradients";
+      f.layers = dense;
+      std::vector<double> first, last;
+      for (const StepRecord& s : r.steps) {
+        first.push_back(s.layers[dense.front()].grad_norm);
+        last.push_back(s.layers[dense.back()].grad_norm);
+      }
+      f.figures = {{"first_to_last_grad_ratio", ratio}, {"first_grad_norm", median(first)},
+                   {"last_grad_norm", median(last)}};
+      f.message = fmt::format(
+          "the gradient reaching the first dense layer (layer {}) is {}x the last's (layer {}): the early "
+          "layers barely learn",
+          dense.front(), sci(ratio), dense.back());
+      f.advice = "use a non-saturating activation (--act relu, gelu or silu) with --init he, or --init xavier "
+                 "for tanh/sigmoid; add --norm batch or layer; fewer layers";
+      out.push_back(f);
+    }
+  }
+
+  // Dead units: the last epoch looked at, per layer.
+  {
+    std::vector<size_t> layers;
+    double worst = 0;
+    size_t last_epoch = 0;
+    for (const DeadRecord& d : r.dead) last_epoch = std::max(last_epoch, d.epoch);
+    Finding f;
+    for (const DeadRecord& d : r.dead) {
+      if (d.epoch != last_epoch || d.units == 0) continue;
+      const double frac = static_cast<double>(d.dead) / static_cast<double>(d.units);
+      if (frac > t.dead) {
+        layers.push_back(d.layer);
+        f.figures.emplace_back(fmt::format("layer_{}_dead_fraction", d.layer), frac);
+        worst = std::max(worst, frac);
+      }
+    }
+    if (!layers.empty()) {
+      f.kind = "dead_units";
+      f.layers = layers;
+      f.figures.emplace_back("worst_dead_fraction", worst);
+      f.message = fmt::format(
+          "up to {:.0f}% of the units in layers {} never activated (zero gradient on every recorded row of "
+          "epoch {}): they no longer learn",
+          100 * worst, layer_list(layers), last_epoch);
+      f.advice = "lower --lr (large updates push biases negative), use --act leaky_relu, elu or gelu, "
+                 "--init he, or add --norm batch";
+      out.push_back(f);
+    }
+  }
+
+  // Saturation: the median over records of the saturated share, per layer.
+  {
+    const std::vector<double> sat = layer_median(r, &LayerRecord::saturated);
+    Finding f;
+    double worst = 0;
+    for (size_t i = 0; i < sat.size(); ++i) {
+      if (!(sat[i] > t.saturated)) continue;
+      f.layers.push_back(i);
+      f.figures.emplace_back(fmt::format("layer_{}_saturated_fraction", i), sat[i]);
+      worst = std::max(worst, sat[i]);
+    }
+    if (!f.layers.empty()) {
+      f.kind = "saturation";
+      f.figures.emplace_back("worst_saturated_fraction", worst);
+      f.message = fmt::format(
+          "up to {:.0f}% of the activations in layers {} sit where the derivative is below 1% of its peak: "
+          "the gradient through them is cut a hundredfold",
+          100 * worst, layer_list(f.layers));
+      f.advice = "--init xavier keeps pre-activations in the linear range; add --norm batch; prefer "
+                 "--act relu/gelu in deep networks; standardize the inputs (--scale standard)";
+      out.push_back(f);
+    }
+  }
+
+  // Learning rate: the median update ratio over records and dense layers
+  // (Karpathy's heuristic: about 1e-3 is healthy).
+  {
+    // Steps with a zero gradient (dead networks) say nothing about the rate.
+    std::vector<double> v;
+    for (const StepRecord& s : r.steps)
+      for (size_t i : dense)
+        if (std::isfinite(s.layers[i].update_ratio) && s.layers[i].grad_norm > 0)
+          v.push_back(s.layers[i].update_ratio);
+    const double m = median(v);
+    if (m > t.lr_high || m < t.lr_low) {
+      Finding f;
+      f.kind = "learning_rate";
+      f.layers = dense;
+      f.figures = {{"median_update_ratio", m}};
+      const bool high = m > t.lr_high;
+      f.message = fmt::format("each step changes the weights by {} of their norm (median); about 1e-3 is healthy: "
+                              "the learning rate is too {}",
+                              sci(m), high ? "high" : "low");
+      f.advice = high ? fmt::format("lower --lr about {}x, or add a --warmup", sci(m / 1e-3))
+                      : fmt::format("raise --lr about {}x, or use --optimizer adam", sci(1e-3 / m));
+      out.push_back(f);
+    }
+  }
+  return out;
+}
+
+std::string to_json(const Report& r, const std::vector<Finding>& findings) {
+  json j;
+  j["every"] = r.every;
+  j["stopped"] = r.stopped;
+  const std::vector<double> sat = layer_median(r, &LayerRecord::saturated);
+  const std::vector<double> inact = layer_median(r, &LayerRecord::inactive);
+  const std::vector<double> gn = layer_median(r, &LayerRecord::grad_norm);
+  const std::vector<double> ur = layer_median(r, &LayerRecord::update_ratio);
+  const std::vector<double> ign = layer_median(r, &LayerRecord::input_grad_norm);
+  json layers = json::array();
+  for (const LayerInfo& l : r.layers) {
+    json o{{"index", l.index}, {"kind", l.kind}, {"units", l.units}};
+    if (!l.activation.empty()) o["activation"] = l.activation;
+    if (!l.weight.empty()) o["weight"] = l.weight;
+    o["input_grad_norm"] = num(ign[l.index]);
+    const LayerRecord* last = r.steps.empty() ? nullptr : &r.steps.back().layers[l.index];
+    if (l.kind == "activation" && last) {
+      o["pre"] = {{"mean", last->pre.mean}, {"std", last->pre.std}, {"min", last->pre.min}, {"max", last->pre.max}};
+      o["out"] = {{"mean", last->out.mean}, {"std", last->out.std}};
+      o["histogram"] = {{"lo", last->pre_hist.lo}, {"hi", last->pre_hist.hi}, {"counts", last->pre_hist.counts}};
+      o["saturated"] = num(sat[l.index]);
+      o["inactive"] = num(inact[l.index]);
+      for (const DeadRecord& d : r.dead)
+        if (d.layer == l.index) o["dead"] = {{"epoch", d.epoch}, {"units", d.units}, {"dead", d.dead}};
+    }
+    if (!l.weight.empty() && last) {
+      o["weight_norm"] = num(last->weight_norm);
+      o["grad_norm"] = num(gn[l.index]);
+      o["update_ratio"] = num(ur[l.index]);
+    }
+    layers.push_back(o);
+  }
+  j["layers"] = layers;
+  json steps = json::array();
+  for (const StepRecord& s : r.steps) {
+    json ls = json::array();
+    for (const LayerRecord& l : s.layers) {
+      json o{{"layer", l.layer}, {"input_grad_norm", num(l.input_grad_norm)}, {"nonfinite", l.nonfinite}};
+      const LayerInfo& info = r.layers[l.layer];
+      if (info.kind == "activation") {
+        o["pre_mean"] = l.pre.mean;
+        o["pre_std"] = l.pre.std;
+        o["out_mean"] = l.out.mean;
+        o["out_std"] = l.out.std;
+        o["histogram"] = {{"lo", l.pre_hist.lo}, {"hi", l.pre_hist.hi}, {"counts", l.pre_hist.counts}};
+        o["saturated"] = num(l.saturated);
+        o["inactive"] = num(l.inactive);
+      }
+      if (!info.weight.empty()) {
+        o["weight_norm"] = num(l.weight_norm);
+        o["grad_norm"] = num(l.grad_norm);
+        o["update_ratio"] = num(l.update_ratio);
+      }
+      ls.push_back(o);
+    }
+    steps.push_back({{"step", s.step}, {"epoch", s.epoch}, {"lr", num(s.lr)}, {"grad_norm", num(s.grad_norm)},
+                     {"layers", ls}});
+  }
+  j["steps"] = steps;
+  json dead = json::array();
+  for (const DeadRecord& d : r.dead)
+    dead.push_back({{"epoch", d.epoch}, {"layer", d.layer}, {"units", d.units}, {"dead", d.dead}});
+  j["dead"] = dead;
+  json fs = json::array();
+  for (const Finding& f : findings) {
+    json fig = json::object();
+    for (const auto& [k, v] : f.figures) fig[k] = num(v);
+    fs.push_back({{"kind", f.kind}, {"layers", f.layers}, {"figures", fig}, {"message", f.message},
+                  {"advice", f.advice}});
+  }
+  j["findings"] = fs;
+  return j.dump();
+}
+
+std::pair<std::vector<Finding>, std::string> findings_from_json(const std::string& text, const std::string& source) {
+  std::vector<Finding> out;
+  try {
+    json j = json::parse(text);
+    // A metrics file from `actlab train --diagnose` holds the report under "diagnostics".
+    if (j.contains("command") || (!j.contains("findings") && j.contains("epochs"))) {
+      if (!j.contains("diagnostics"))
+        throw Error(source + ": has no \"diagnostics\"; train with `actlab train --diagnose --metrics-out FILE`");
+      j = j.at("diagnostics");
+    }
+    for (const json& f : j.at("findings")) {
+      Finding g;
+      g.kind = f.at("kind").get<std::string>();
+      g.layers = f.at("layers").get<std::vector<size_t>>();
+      for (const auto& [k, v] : f.at("figures").items())
+        g.figures.emplace_back(k, v.is_number() ? v.get<double>() : kNone);
+      g.message = f.at("message").get<std::string>();
+      g.advice = f.at("advice").get<std::string>();
+      out.push_back(std::move(g));
+    }
+    return {std::move(out), j.at("layers").dump()};
+  } catch (const json::exception& e) {
+    throw Error(source + ": not a diagnostics report (" + e.what() + "); give the --metrics-out file of "
+                "`actlab train --diagnose`");
+  }
+}
+
+std::string findings_text(const std::vector<Finding>& findings) {
+  if (findings.empty()) return "no problems found\n";
+  std::string s;
+  for (const Finding& f : findings) {
+    s += fmt::format("{}: {}\n", f.kind, f.message);
+    s += fmt::format("  layers: {}\n", layer_list(f.layers));
+    std::string figs;
+    for (const auto& [k, v] : f.figures) figs += fmt::format("{}{} {:.3g}", figs.empty() ? "" : ", ", k, v);
+    s += fmt::format("  figures: {}\n", figs);
+    s += fmt::format("  advice: {}\n", f.advice);
+  }
+  return s;
+}
+
+}  // namespace actlab::diag

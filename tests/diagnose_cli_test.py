@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""actlab diagnose / train --diagnose on real Fashion-MNIST runs: a deep
+sigmoid network with naive init has vanishing gradients and the same
+network with ReLU + He init does not; SGD at lr 1 kills ReLUs and lr 0.05
+does not; raw pixels saturate sigmoids and scaled ones do not; a run's metrics file carries the report that `diagnose --run`
+reads back; bad input gets one-line errors with exit code 2.
+
+Usage: diagnose_cli_test.py ACTLAB CASE   (CASE: vanishing healthy dead saturation run_file errors)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ACTLAB, CASE = sys.argv[1], sys.argv[2]
+TMP = tempfile.mkdtemp(prefix="actlab-diag-test-")
+DEEP = ["--layers", "784-64-64-64-64-64-64-64-64-64-10", "--val-fraction", "0"]
+
+
+def run(*args, code=0):
+    p = subprocess.run([ACTLAB, *args], capture_output=True, text=True, timeout=280)
+    assert p.returncode == code, f"actlab {' '.join(args)}: exit {p.returncode}, expected {code}\n{p.stderr}"
+    return p
+
+
+def diagnose(*args):
+    out = json.loads(run("diagnose", "--json", *args).stdout)
+    assert set(out) >= {"findings", "layers"}, out.keys()
+    for f in out["findings"]:
+        assert set(f) == {"kind", "layers", "figures", "message", "advice"}, f
+        assert f["kind"] in {"vanishing_gradients", "exploding_gradients", "dead_units", "saturation",
+                             "learning_rate"}, f["kind"]
+    return out
+
+
+def kinds(out):
+    return [f["kind"] for f in out["findings"]]
+
+
+def finding(out, kind):
+    return next(f for f in out["findings"] if f["kind"] == kind)
+
+
+def one_line_error(p, *needles):
+    err = p.stderr.strip()
+    assert p.returncode == 2, (p.returncode, err)
+    assert "\n" not in err and err.startswith("actlab: "), err
+    for n in needles:
+        assert n in err, (n, err)
+
+
+if CASE == "vanishing":
+    out = diagnose(*DEEP, "--act", "sigmoid", "--init", "naive")
+    assert "vanishing_gradients" in kinds(out), out["findings"]
+    v = finding(out, "vanishing_gradients")
+    assert v["figures"]["first_to_last_grad_ratio"] < 1e-3, v
+    assert v["layers"] == list(range(0, 19, 2)), v["layers"]
+    assert "--init" in v["advice"] and "--act" in v["advice"], v["advice"]
+    assert len(out["layers"]) == 19
+    sig = out["layers"][1]
+    assert sig["activation"] == "sigmoid" and len(sig["histogram"]["counts"]) == 32
+    # The last record (step 460 of 469): 128 rows of 64 units.
+    assert sum(sig["histogram"]["counts"]) == 128 * 64, sum(sig["histogram"]["counts"])
+    assert sig["histogram"]["lo"] <= sig["pre"]["min"] and sig["pre"]["max"] <= sig["histogram"]["hi"]
+    # The text form says the same.
+    text = run("diagnose", *DEEP, "--act", "sigmoid", "--init", "naive", "--every", "100").stdout
+    assert "vanishing_gradients:" in text and "advice:" in text, text
+elif CASE == "healthy":
+    out = diagnose(*DEEP, "--act", "relu", "--init", "he")
+    assert "vanishing_gradients" not in kinds(out), out["findings"]
+    assert "exploding_gradients" not in kinds(out), out["findings"]
+    dense = [l for l in out["layers"] if l["kind"] == "dense"]
+    ratios = [l["update_ratio"] for l in dense]
+    assert all(1e-5 < r < 1e-1 for r in ratios), ratios  # Adam at 1e-3: near Karpathy's 1e-3
+elif CASE == "dead":
+    args = ["--layers", "784-64-32-10", "--act", "relu", "--val-fraction", "0", "--optimizer", "sgd"]
+    out = diagnose(*args, "--lr", "1")
+    assert "dead_units" in kinds(out), out["findings"]
+    d = finding(out, "dead_units")
+    assert d["layers"] == [1, 3], d
+    assert d["figures"]["worst_dead_fraction"] > 0.9, d
+    for l in out["layers"]:
+        if l.get("activation") == "relu":
+            assert l["dead"]["dead"] > 0.2 * l["dead"]["units"], l
+    # The control: the default SGD rate leaves the units alive.
+    ok = diagnose(*args, "--lr", "0.05")
+    assert "dead_units" not in kinds(ok), ok["findings"]
+elif CASE == "saturation":
+    # Raw pixels (0..255) into sigmoid: the first layer's inputs are hundreds wide.
+    args = ["--layers", "784-64-64-10", "--act", "sigmoid", "--val-fraction", "0", "--every", "20"]
+    out = diagnose(*args, "--scale", "none")
+    assert "saturation" in kinds(out), out["findings"]
+    s = finding(out, "saturation")
+    assert s["layers"] == [1] and s["figures"]["layer_1_saturated_fraction"] > 0.9, s
+    ok = diagnose(*args)  # scaled to [0, 1]
+    assert "saturation" not in kinds(ok), ok["findings"]
+    assert ok["layers"][1]["saturated"] < s["figures"]["layer_1_saturated_fraction"] / 5, ok["layers"][1]
+elif CASE == "run_file":
+    metrics = os.path.join(TMP, "m.json")
+    p = run("train", "--layers", "784-32-10", "--epochs", "1", "--val-fraction", "0", "--quiet", "--diagnose",
+            "--diagnose-every", "20", "--metrics-out", metrics)
+    assert "diagnostics:" in p.stdout, p.stdout
+    m = json.load(open(metrics))
+    d = m["diagnostics"]
+    assert d["every"] == 20
+    assert [s["step"] for s in d["steps"]] == list(range(0, 469, 20)), [s["step"] for s in d["steps"]]
+    assert all(s["lr"] is not None and s["layers"][0]["update_ratio"] > 0 for s in d["steps"])
+    assert d["dead"] and d["dead"][0]["layer"] == 1 and d["dead"][0]["units"] == 32
+    back = json.loads(run("diagnose", "--run", metrics, "--json").stdout)
+    assert back["findings"] == d["findings"], (back["findings"], d["findings"])
+    assert back["layers"] == d["layers"]
+    assert "layer  kind" in run("diagnose", "--run", metrics).stdout
+    # A run trained without --diagnose has nothing to report.
+    plain = os.path.join(TMP, "plain.json")
+    run("train", "--data", "xor", "--rows", "16", "--layers", "2-4-1", "--epochs", "1", "--quiet",
+        "--metrics-out", plain)
+    one_line_error(run("diagnose", "--run", plain, code=2), "--diagnose")
+elif CASE == "errors":
+    one_line_error(run("diagnose", "--run", os.path.join(TMP, "missing.json"), code=2), "cannot open")
+    bad = os.path.join(TMP, "bad.json")
+    open(bad, "w").write("not json")
+    one_line_error(run("diagnose", "--run", bad, code=2), "not a diagnostics report")
+    one_line_error(run("diagnose", "--run", bad, "--lr", "1", code=2), "--lr with --run")
+    one_line_error(run("diagnose", "--every", "0", code=2), "--every")
+    one_line_error(run("train", "--diagnose-every", "0", code=2), "--diagnose-every")
+    one_line_error(run("frobnicate", code=2), "diagnose")
+else:
+    sys.exit(f"unknown case {CASE}")
+print(f"diagnose_cli_{CASE}: ok")

@@ -1,0 +1,162 @@
+// `actlab diagnose` and `actlab train --diagnose`.
+
+#include "tools/diagnose_cmd.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "actlab/diagnostics.h"
+
+namespace actlab::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string fig(const json& v, const char* fmt_spec = "{:.3g}") {
+  return v.is_number() ? fmt::format(fmt::runtime(fmt_spec), v.get<double>()) : "-";
+}
+
+// One line per layer: what the report measured there.
+std::string layers_table(const json& layers) {
+  std::string s = "layer  kind        units  figures\n";
+  for (const json& l : layers) {
+    std::string kind = l.at("kind").get<std::string>();
+    if (l.contains("activation")) kind = l.at("activation").get<std::string>();
+    std::string figs;
+    if (l.contains("pre")) {
+      const json& p = l.at("pre");
+      figs += fmt::format("pre mean {} std {}", fig(p.at("mean")), fig(p.at("std")));
+      if (l.at("saturated").is_number())
+        figs += fmt::format("  saturated {:.1f}%", 100 * l.at("saturated").get<double>());
+      if (l.contains("dead")) {
+        const json& d = l.at("dead");
+        const double units = d.at("units").get<double>();
+        figs += fmt::format("  dead {}/{} ({:.1f}%)", d.at("dead").get<size_t>(), d.at("units").get<size_t>(),
+                            units > 0 ? 100 * d.at("dead").get<double>() / units : 0.0);
+      }
+    }
+    if (l.contains("weight_norm"))
+      figs += fmt::format("|W| {}  |dW| {}  update/|W| {}", fig(l.at("weight_norm")), fig(l.at("grad_norm")),
+                          fig(l.at("update_ratio")));
+    s += fmt::format("{:>5}  {:<10} {:>6}  {}\n", l.at("index").get<size_t>(), kind, l.at("units").get<size_t>(),
+                     figs);
+  }
+  return s;
+}
+
+int print(const std::vector<diag::Finding>& findings, const std::string& layers_json, const std::string& stopped,
+          bool as_json, const std::string& header) {
+  const json layers = json::parse(layers_json);
+  if (as_json) {
+    json fs = json::array();
+    for (const diag::Finding& f : findings) {
+      json figs = json::object();
+      for (const auto& [k, v] : f.figures) figs[k] = std::isfinite(v) ? json(v) : json(nullptr);
+      fs.push_back({{"kind", f.kind}, {"layers", f.layers}, {"figures", figs}, {"message", f.message},
+                    {"advice", f.advice}});
+    }
+    fmt::print("{}\n", json{{"findings", fs}, {"layers", layers}, {"stopped", stopped}}.dump(2));
+    return 0;
+  }
+  if (!header.empty()) fmt::print("{}\n", header);
+  if (!stopped.empty()) fmt::print("stopped early: {}\n", stopped);
+  fmt::print("{}\n{}", layers_table(layers), diag::findings_text(findings));
+  return 0;
+}
+
+template <class T>
+int diagnose_live(const DiagnoseOptions& o, PreparedRun& run) {
+  const Checkpoint& meta = run.meta;
+  Model<T> model(meta.input_features, meta.layers, meta.config.seed);
+  TrainState<T> state;
+  if (run.resuming) {
+    load_checkpoint(o.train.resume, model, &state);
+    if (state.epochs_done >= meta.config.epochs)
+      throw Error(fmt::format("{}: already trained {} of {} epochs; pass a larger --epochs to look further",
+                              o.train.resume, state.epochs_done, meta.config.epochs));
+  } else {
+    model.initialize(meta.config.seed, init_from_name(meta.config.init));
+  }
+  diag::Observer<T> obs(o.every);
+  // Divergence is a finding here, not a failure: the records up to it stay.
+  try {
+    train(model, meta.config, run.splits, state, TrainCallbacks{}, {}, meta.config.epochs, &obs);
+  } catch (const Error& e) {
+    obs.finish(e.what());
+  }
+  const auto findings = diag::analyze(obs.report());
+  const json report = json::parse(diag::to_json(obs.report(), findings));
+  std::string header = fmt::format("diagnosed {} steps ({} epochs, a record every {} steps)", state.step,
+                                   state.epochs_done, o.every);
+  if (!state.history.empty()) {
+    const EpochRecord& r = state.history.back();
+    header += fmt::format(": train loss {:.4f}", r.train_loss);
+    if (std::isfinite(r.test_accuracy)) header += fmt::format(", test accuracy {:.2f}%", 100 * r.test_accuracy);
+  }
+  return print(findings, report.at("layers").dump(), obs.report().stopped, o.json, header);
+}
+
+template <class T>
+int train_diagnosed(const TrainOptions& o, PreparedRun& run) {
+  diag::Observer<T> obs(o.diagnose_every);
+  run.diagnostics = [&obs]() { return diag::to_json(obs.report(), diag::analyze(obs.report())); };
+  int rc = 0;
+  try {
+    rc = TrainPrepared<T>(o, run, &obs);
+  } catch (const Error& e) {
+    // Say what the records showed before the error ends the run.
+    obs.finish(e.what());
+    fmt::print("diagnostics:\n{}", diag::findings_text(diag::analyze(obs.report())));
+    std::fflush(stdout);
+    throw;
+  }
+  fmt::print("diagnostics:\n{}", diag::findings_text(diag::analyze(obs.report())));
+  return rc;
+}
+
+}  // namespace
+
+void AddDiagnoseCommand(CLI::App& app, DiagnoseCommand& c) {
+  DiagnoseOptions& o = c.opts;
+  c.cmd = app.add_subcommand(
+      "diagnose", "Train briefly (or read a run made with `train --diagnose`) and report vanishing or exploding "
+                  "gradients, dead units, saturation and a learning rate off scale");
+  o.train.epochs = 1;  // a probe, not a run
+  AddTrainFlags(c.cmd, o.train);
+  c.cmd->add_option("--run", o.run, "Metrics file of `actlab train --diagnose --metrics-out FILE` to report on");
+  c.cmd->add_option("--every", o.every, "Steps between records")->check(CLI::Range(size_t{1}, size_t{1000000}));
+  c.cmd->add_flag("--json", o.json, "Print {\"findings\": [...], \"layers\": [...]}");
+}
+
+int RunDiagnose(DiagnoseCommand& c) {
+  DiagnoseOptions& o = c.opts;
+  if (!o.run.empty()) {
+    for (const CLI::Option* opt : c.cmd->get_options())
+      if (opt->count() && opt->get_name() != "--run" && opt->get_name() != "--json")
+        throw Error(opt->get_name() + " with --run: the run is already made; give --run FILE (and --json) only");
+    std::ifstream f(o.run);
+    if (!f) throw Error(o.run + ": cannot open (" + std::strerror(errno) + ")");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const auto [findings, layers] = diag::findings_from_json(ss.str(), o.run);
+    std::string stopped;
+    try {
+      const json j = json::parse(ss.str());
+      if (j.contains("diagnostics")) stopped = j["diagnostics"].value("stopped", "");
+    } catch (const json::exception&) {
+    }
+    return print(findings, layers, stopped, o.json, "diagnosed " + o.run);
+  }
+  PreparedRun run = PrepareTrain(c.cmd, o.train);
+  return run.meta.dtype == "float64" ? diagnose_live<double>(o, run) : diagnose_live<float>(o, run);
+}
+
+int TrainDiagnosed(const TrainOptions& o, PreparedRun& run) {
+  return run.meta.dtype == "float64" ? train_diagnosed<double>(o, run) : train_diagnosed<float>(o, run);
+}
+
+}  // namespace actlab::cli
