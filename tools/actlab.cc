@@ -15,6 +15,7 @@
 
 #include "actlab/activation.h"
 #include "tools/bench_cmd.h"
+#include "tools/plot_cmd.h"
 #include "tools/train_cmd.h"
 #include "src/nn/blas.h"
 
@@ -247,13 +248,15 @@ int main(int argc, char** argv) {
 
   actlab::cli::TrainCommands train_cmds;
   actlab::cli::AddTrainCommands(app, train_cmds);
+  actlab::cli::PlotOptions plot_opts;
+  auto* plot = actlab::cli::AddPlotCommand(app, plot_opts);
 
   if (argc > 1 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == cmd;
     if (!known) {
-      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict (see 'actlab --help')\n",
+      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, plot (see 'actlab --help')\n",
                    cmd.c_str());
       return kUsageError;
     }
@@ -292,6 +295,7 @@ int main(int argc, char** argv) {
     if (*train_cmds.train) return actlab::cli::RunTrain(train_cmds);
     if (*train_cmds.evaluate) return actlab::cli::RunEvaluate(train_cmds.eval_opts);
     if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict_opts);
+    if (*plot) return actlab::cli::RunPlot(plot_opts);
     if (*eval) {
       const auto a = actlab::Activation::make(name, ParseParams(raw_params));
       return dtype == "float64" ? Eval<double>(a, grad, axis_size) : Eval<float>(a, grad, axis_size);
