@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <unistd.h>
 
 #include <filesystem>
@@ -27,6 +28,17 @@ namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
+
+fs::path TempDir();
+
+// Removes the test's files when every test has run (ACTLAB_PLOT_TEST_KEEP=1
+// keeps them, to look at).
+struct Cleanup : ::testing::Environment {
+  void TearDown() override {
+    if (!std::getenv("ACTLAB_PLOT_TEST_KEEP")) fs::remove_all(TempDir());
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new Cleanup);
 
 fs::path TempDir() {
   static fs::path dir = [] {
@@ -163,10 +175,17 @@ TEST(NiceTicks, ConstantTinyAndHugeIntervals) {
     for (double x : t) EXPECT_TRUE(std::isfinite(x));
   }
   const double big = std::numeric_limits<double>::max();
-  const auto t = nice_ticks(-big, big, 5);  // the span overflows
-  ASSERT_GE(t.size(), 3u);
-  for (double x : t) EXPECT_TRUE(std::isfinite(x));
-  EXPECT_TRUE(OneTwoFive(t[1] - t[0]));
+  for (double hi : {1e308, 1.05e308, 1.5e308, big}) {
+    const auto t = nice_ticks(-hi, hi, 5);  // the span overflows
+    ASSERT_GE(t.size(), 3u) << hi;
+    ASSERT_LE(t.size(), 11u) << hi;
+    for (double x : t) EXPECT_TRUE(std::isfinite(x)) << hi;
+    EXPECT_TRUE(OneTwoFive(t[2] - t[1])) << hi;  // (t[1] - t[0] itself may overflow)
+    if (hi <= 1.5e308) {
+      EXPECT_LE(t.front(), -hi);
+      EXPECT_GE(t.back(), hi);
+    }
+  }
 }
 
 TEST(NiceTicks, NonFiniteThrows) {
@@ -188,7 +207,8 @@ TEST(FormatTick, NoNoise) {
   EXPECT_EQ(format_tick(1e6, 1e6), "1e6");
   EXPECT_EQ(format_tick(2.5e6, 5e5), "2.5e6");
   EXPECT_EQ(format_tick(-3e-5, 1e-5), "-3e-5");
-  EXPECT_EQ(format_tick(1e300, 2e299), "1.0e300");
+  EXPECT_EQ(format_tick(1e300, 2e299), "1e300");
+  EXPECT_EQ(format_tick(1.2e300, 2e299), "1.2e300");
 }
 
 TEST(Save, PngHasTheSizeAndColoursDrawn) {

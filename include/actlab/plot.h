@@ -59,6 +59,7 @@ unsigned tab10(int index);
 // "Nice numbers" ticks (Heckbert, Graphics Gems 1990): about `target` values
 // spaced 1, 2 or 5 times a power of ten, the first <= lo and the last >= hi.
 // lo == hi is widened around the value. Throws Error on non-finite input.
+// Near +-DBL_MAX, ticks that would overflow are left out.
 std::vector<double> nice_ticks(double lo, double hi, int target = 5);
 // A tick label without noise: the fewest digits that tell ticks `step` apart
 // (0.5, not 0.500000; 1e+06 spans become 1e6, 2e6); -0 prints as 0.

@@ -74,6 +74,48 @@ void Text(cairo_t* cr, const std::string& s, double x, double y, double ha, doub
   cairo_restore(cr);
 }
 
+// format_tick with the notation chosen by the caller: sci 1 scientific, 0
+// fixed, -1 by the value (an axis passes one choice for all its labels, so
+// 500000 never sits next to 1e6).
+std::string Tick(double value, double step, int sci) {
+  step = std::fabs(step);
+  if (!std::isfinite(value)) return value != value ? "nan" : value > 0 ? "inf" : "-inf";
+  if (!(step > 0) || !std::isfinite(step)) step = std::fabs(value) > 0 ? std::fabs(value) : 1;
+  if (std::fabs(value) < step * 1e-9) return "0";
+  // Decimals that tell multiples of `step` apart: the fewest d with
+  // step * 10^d an integer (to 1e-6 relative).
+  const auto decimals = [](double s) {
+    for (int d = 0; d < 15; ++d) {
+      const double m = s * std::pow(10.0, d);
+      if (std::fabs(m - std::round(m)) <= 1e-6 * m) return d;
+    }
+    return 15;
+  };
+  const int em = int(std::floor(std::log10(std::max(std::fabs(value), step))));
+  char buf[64];
+  if (sci == 1 || (sci < 0 && (em >= 6 || step < 1e-4))) {
+    // Scientific: mantissa digits enough for the step at this exponent.
+    const int d = decimals(step / std::pow(10.0, em));
+    std::snprintf(buf, sizeof buf, "%.*e", d, value);
+    std::string s = buf;
+    const auto e = s.find('e');
+    std::string mant = s.substr(0, e), exp = s.substr(e + 1);
+    // Each label has its own exponent, so trailing zeros tell nothing.
+    if (mant.find('.') != std::string::npos) {
+      while (mant.back() == '0') mant.pop_back();
+      if (mant.back() == '.') mant.pop_back();
+    }
+    const bool neg = exp[0] == '-';
+    size_t k = (exp[0] == '+' || exp[0] == '-') ? 1 : 0;
+    while (k + 1 < exp.size() && exp[k] == '0') ++k;
+    return mant + "e" + (neg ? "-" : "") + exp.substr(k);
+  }
+  std::snprintf(buf, sizeof buf, "%.*f", decimals(step), value);
+  std::string s = buf;
+  if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+  return s;
+}
+
 // Tick labels are drawn with a true minus sign (U+2212), as matplotlib does:
 // the hyphen is too short to read as one.
 std::string Minus(const std::string& s) {
@@ -127,16 +169,25 @@ void LinearAxis(Axis& a, double lo, double hi, bool fix_lo, bool fix_hi, double 
   a.hi = fix_hi ? hi : std::min(hi + 2 * span * margin, 1.7976931348623157e308);
   if (!std::isfinite(a.lo)) a.lo = lo;
   if (!std::isfinite(a.hi)) a.hi = hi;
-  const std::vector<double> t = nice_ticks(a.lo, a.hi, target);
-  const double step = t.size() > 1 ? t[1] - t[0] : 1;
   const double tol = (a.hi * 0.5 - a.lo * 0.5) * 2e-9;
-  a.ticks.clear();
-  a.labels.clear();
-  for (double v : t)
-    if (v >= a.lo - tol && v <= a.hi + tol) {
-      a.ticks.push_back(v);
-      a.labels.push_back(Minus(format_tick(v, std::isfinite(step) ? step : std::fabs(v))));
-    }
+  // nice_ticks covers the view from outside, so as few as one tick may fall
+  // inside (step 2 over [-1.1, 1.1]): ask for more until enough do.
+  const size_t want = size_t(std::min(target, 3));
+  for (int t = target; t < target + 12; ++t) {
+    const std::vector<double> all = nice_ticks(a.lo, a.hi, t);
+    double step = all.size() > 2 ? all[2] - all[1] : 1;
+    if (!std::isfinite(step)) step = all.size() > 2 ? std::fabs(all[2]) : 1;
+    a.ticks.clear();
+    a.labels.clear();
+    int sci = 0;
+    for (double v : all)
+      if (v >= a.lo - tol && v <= a.hi + tol) {
+        a.ticks.push_back(v);
+        if (Tick(v, step, -1).find('e') != std::string::npos) sci = 1;
+      }
+    for (double v : a.ticks) a.labels.push_back(Minus(Tick(v, step, sci)));
+    if (a.ticks.size() >= want) break;
+  }
 }
 
 // Log axis in decades: lo, hi are log10 of the data. Ticks at powers of ten,
@@ -628,50 +679,33 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   double scale = 1;
   if (!std::isfinite(hi - lo)) scale = 10, lo /= 10, hi /= 10;
   const double range = NiceNum(hi - lo, false);
-  const double step = NiceNum(range / (target - 1), true);
-  const double first = std::floor(lo / step), last = std::ceil(hi / step);
-  std::vector<double> ticks;
-  for (double k = first; k <= last + 0.5; k += 1) {
-    double v = k * step * scale;
-    if (std::fabs(v) < step * scale * 1e-9) v = 0;  // 3 * 0.1 - 0.3 noise never shows as -0
-    if (std::isfinite(v)) ticks.push_back(v);
+  double step = NiceNum(range / (target - 1), true);
+  // Outer ticks past DBL_MAX: a smaller 1-2-5 step (5 -> 2 -> 1 -> 0.5) may
+  // end them within range. When the data reach DBL_MAX itself none can (the
+  // next multiple overflows): then the overflowing ticks are dropped, from the
+  // first step that still leaves three.
+  std::vector<std::vector<double>> tries;
+  for (int shrink = 0; shrink < 4; ++shrink) {
+    const double first = std::floor(lo / step), last = std::ceil(hi / step);
+    std::vector<double> ticks;
+    for (double k = first; k <= last + 0.5; k += 1) {
+      double v = k * step * scale;
+      if (std::fabs(v) < step * scale * 1e-9) v = 0;  // 3 * 0.1 - 0.3 noise never shows as -0
+      ticks.push_back(v);
+    }
+    if (std::isfinite(ticks.front()) && std::isfinite(ticks.back())) return ticks;
+    std::erase_if(ticks, [](double v) { return !std::isfinite(v); });
+    tries.push_back(std::move(ticks));
+    const double p = std::pow(10.0, std::floor(std::log10(step)));
+    const double m = std::round(step / p);
+    step = m == 5 ? 2 * p : m == 2 ? p : p / 2;
   }
-  return ticks;
+  for (const auto& t : tries)
+    if (t.size() >= 3) return t;
+  return tries.back();
 }
 
-std::string format_tick(double value, double step) {
-  step = std::fabs(step);
-  if (!std::isfinite(value)) return value != value ? "nan" : value > 0 ? "inf" : "-inf";
-  if (!(step > 0) || !std::isfinite(step)) step = std::fabs(value) > 0 ? std::fabs(value) : 1;
-  if (std::fabs(value) < step * 1e-9) return "0";
-  // Decimals that tell multiples of `step` apart: the fewest d with
-  // step * 10^d an integer (to 1e-6 relative).
-  const auto decimals = [](double s) {
-    for (int d = 0; d < 15; ++d) {
-      const double m = s * std::pow(10.0, d);
-      if (std::fabs(m - std::round(m)) <= 1e-6 * m) return d;
-    }
-    return 15;
-  };
-  const int em = int(std::floor(std::log10(std::max(std::fabs(value), step))));
-  char buf[64];
-  if (em >= 6 || step < 1e-4) {
-    // Scientific: mantissa digits enough for the step at this exponent.
-    const int d = decimals(step / std::pow(10.0, em));
-    std::snprintf(buf, sizeof buf, "%.*e", d, value);
-    std::string s = buf;
-    const auto e = s.find('e');
-    std::string mant = s.substr(0, e), exp = s.substr(e + 1);
-    const bool neg = exp[0] == '-';
-    size_t k = (exp[0] == '+' || exp[0] == '-') ? 1 : 0;
-    while (k + 1 < exp.size() && exp[k] == '0') ++k;
-    return mant + "e" + (neg ? "-" : "") + exp.substr(k);
-  }
-  std::snprintf(buf, sizeof buf, "%.*f", decimals(step), value);
-  std::string s = buf;
-  if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
-  return s;
-}
+std::string format_tick(double value, double step) { return Tick(value, step, -1); }
 
 std::string render_svg(const Figure& figure) {
   Check(figure, "render_svg");
