@@ -6,6 +6,7 @@ error, exit code 2 and no file.
 Usage: plot_cli_test.py ACTLAB
 """
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -110,4 +111,8 @@ class Errors(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0], "-v"])
+    try:
+        unittest.main(argv=[sys.argv[0], "-v"])
+    finally:
+        if not os.environ.get("ACTLAB_PLOT_TEST_KEEP"):
+            shutil.rmtree(TMP, ignore_errors=True)

@@ -521,8 +521,14 @@ void DrawPanel(cairo_t* cr, const Panel& p, const Rect& cell) {
   const double row = tick_h + 4, sample = 24;
   double text_w = 0;
   for (const auto* e : entries) text_w = std::max(text_w, TextWidth(cr, e->s->label));
-  const double box_w = 8 + sample + 8 + text_w + 8, box_h = 6 + row * double(entries.size()) + 2;
   const double inset = 8;
+  // Entries fill columns top to bottom; a legend wider than the plot is left
+  // out rather than drawn over everything.
+  const size_t per_col = std::max<size_t>(1, size_t((plot.h - 2 * inset - 8) / row));
+  const size_t ncols = (entries.size() + per_col - 1) / per_col;
+  const double col_w = 8 + sample + 8 + text_w;
+  const double box_w = double(ncols) * col_w + 8, box_h = 6 + row * double(std::min(per_col, entries.size())) + 2;
+  if (box_w > plot.w - 2 * inset) return;
   const Rect corners[4] = {
       {plot.x + plot.w - inset - box_w, plot.y + inset, box_w, box_h},             // upper right
       {plot.x + inset, plot.y + inset, box_w, box_h},                              // upper left
@@ -569,13 +575,14 @@ void DrawPanel(cairo_t* cr, const Panel& p, const Rect& cell) {
   cairo_stroke(cr);
   for (size_t i = 0; i < entries.size(); ++i) {
     const Resolved& e = *entries[i];
-    const double cy = b.y + 6 + row * (double(i) + 0.5);
+    const double cy = b.y + 6 + row * (double(i % per_col) + 0.5);
+    const double bx = b.x + col_w * double(i / per_col);
     SetRgb(cr, e.rgb);
     if (e.s->kind == Kind::kBars) {
-      cairo_rectangle(cr, b.x + 8 + 4, cy - 5, sample - 8, 10);
+      cairo_rectangle(cr, bx + 8 + 4, cy - 5, sample - 8, 10);
       cairo_fill(cr);
     } else if (e.s->kind == Kind::kScatter) {
-      cairo_arc(cr, b.x + 8 + sample / 2, cy, 3, 0, 2 * M_PI);
+      cairo_arc(cr, bx + 8 + sample / 2, cy, 3, 0, 2 * M_PI);
       cairo_fill(cr);
     } else {
       cairo_set_line_width(cr, 2);
@@ -583,13 +590,13 @@ void DrawPanel(cairo_t* cr, const Panel& p, const Rect& cell) {
         const double dash[2] = {7.4, 3.2};
         cairo_set_dash(cr, dash, 2, 0);
       }
-      cairo_move_to(cr, b.x + 8, cy);
-      cairo_line_to(cr, b.x + 8 + sample, cy);
+      cairo_move_to(cr, bx + 8, cy);
+      cairo_line_to(cr, bx + 8 + sample, cy);
       cairo_stroke(cr);
       cairo_set_dash(cr, nullptr, 0, 0);
     }
     SetRgb(cr, 0x000000);
-    Text(cr, e.s->label, b.x + 8 + sample + 8, cy, 0, 0.5);
+    Text(cr, e.s->label, bx + 8 + sample + 8, cy, 0, 0.5);
   }
 }
 
