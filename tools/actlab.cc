@@ -17,6 +17,7 @@
 #include "tools/bench_cmd.h"
 #include "tools/compare_cmd.h"
 #include "tools/diagnose_cmd.h"
+#include "tools/plot_cmd.h"
 #include "tools/recommend_cmd.h"
 #include "tools/train_cmd.h"
 #include "src/nn/blas.h"
@@ -256,13 +257,15 @@ int main(int argc, char** argv) {
   CLI::App* compare = actlab::cli::AddCompareCommand(app, compare_opts);
   actlab::cli::DiagnoseCommand diagnose_cmd;
   actlab::cli::AddDiagnoseCommand(app, diagnose_cmd);
+  actlab::cli::PlotOptions plot_opts;
+  auto* plot = actlab::cli::AddPlotCommand(app, plot_opts);
 
   if (argc > 1 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == cmd;
     if (!known) {
-      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, diagnose, compare, recommend (see 'actlab --help')\n",
+      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, diagnose, compare, recommend, plot (see 'actlab --help')\n",
                    cmd.c_str());
       return kUsageError;
     }
@@ -304,6 +307,7 @@ int main(int argc, char** argv) {
     if (*train_cmds.evaluate) return actlab::cli::RunEvaluate(train_cmds.eval_opts);
     if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict_opts);
     if (*diagnose_cmd.cmd) return actlab::cli::RunDiagnose(diagnose_cmd);
+    if (*plot) return actlab::cli::RunPlot(plot_opts);
     if (*eval) {
       const auto a = actlab::Activation::make(name, ParseParams(raw_params));
       return dtype == "float64" ? Eval<double>(a, grad, axis_size) : Eval<float>(a, grad, axis_size);
