@@ -26,9 +26,11 @@ def compare(*args, check=True):
 
 class Table(unittest.TestCase):
     def test_outputs(self):
-        c, j = os.path.join(TMP, "t.csv"), os.path.join(TMP, "t.json")
+        c, j, png = os.path.join(TMP, "t.csv"), os.path.join(TMP, "t.json"), os.path.join(TMP, "t.png")
         out = compare("--data", "moons", "--rows", "400", "--acts", "relu,tanh", "--depth", "1,3", "--seeds", "2",
-                      "--epochs", "30", "--batch-size", "16", "--width", "16", "--csv-out", c, "--json-out", j).stdout
+                      "--epochs", "30", "--batch-size", "16", "--width", "16", "--csv-out", c, "--json-out", j, "--chart", png).stdout
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
         self.assertIn("activation", out)
         rows = list(csv.DictReader(open(c)))
         self.assertEqual([(r["activation"], r["depth"]) for r in rows],

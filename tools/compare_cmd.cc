@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "actlab/plot.h"
 #include "actlab/train.h"
 
 namespace actlab::cli {
@@ -140,6 +141,7 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareOptions& o) {
   c->add_option("--target", o.target, "Test accuracy for the 'epochs to target' column")->check(CLI::Range(0.0, 1.0));
   c->add_option("--csv-out", o.csv_out, "Write the table as CSV");
   c->add_option("--json-out", o.json_out, "Write the table (and every run) as JSON");
+  c->add_option("--chart", o.chart, "Draw the table (PNG, SVG or PDF by extension): accuracy, gradient ratio, dead and saturated units against depth");
   c->add_flag("--json", o.json, "Print JSON instead of the table");
   return c;
 }
@@ -260,6 +262,46 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
     f.close();
     if (!f || std::rename((o.csv_out + ".tmp").c_str(), o.csv_out.c_str()) != 0)
       throw Error(o.csv_out + ": cannot write (" + std::strerror(errno) + ")");
+  }
+  if (!o.chart.empty()) {
+    // One line per activation across the depths, in four panels.
+    plot::Figure fig;
+    fig.title = fmt::format("actlab compare: {} epochs, width {}, init {}, {} seed(s)", o.train.epochs, o.width,
+                            o.train.init, o.seeds);
+    fig.columns = 2;
+    auto panel = [](const char* title, const char* ylabel) {
+      plot::Panel p;
+      p.title = title;
+      p.xlabel = "hidden layers";
+      p.ylabel = ylabel;
+      return p;
+    };
+    plot::Panel acc = panel("test accuracy (mean over seeds)", "accuracy");
+    plot::Panel ratio = panel("gradient norm, first layer / last", "ratio");
+    ratio.log_y = true;
+    plot::Panel dead = panel("dead units (ReLU family)", "fraction");
+    plot::Panel sat = panel("saturated units (bounded activations)", "fraction");
+    for (const std::string& act : o.acts) {
+      plot::Series a, r, d, t;
+      a.label = r.label = d.label = t.label = act;
+      for (const Cell& c : cells) {
+        if (c.act != act) continue;
+        const double x = double(c.depth);
+        a.x.push_back(x), a.y.push_back(mean(c.accuracy));
+        r.x.push_back(x), r.y.push_back(mean(c.grad_ratio));
+        d.x.push_back(x), d.y.push_back(mean(c.dead));
+        t.x.push_back(x), t.y.push_back(mean(c.saturated));
+      }
+      acc.series.push_back(a);
+      ratio.series.push_back(r);
+      dead.series.push_back(d);
+      sat.series.push_back(t);
+    }
+    for (plot::Panel* p : {&acc, &ratio, &dead, &sat})
+      for (plot::Series& s : p->series) s.kind = o.depths.size() > 1 ? plot::Kind::kLine : plot::Kind::kScatter;
+    acc.ymin = 0, acc.ymax = 1, dead.ymin = 0, sat.ymin = 0;
+    fig.panels = {acc, ratio, dead, sat};
+    plot::save(fig, o.chart);
   }
   if (o.json) {
     fmt::print("{}\n", all.dump(2));

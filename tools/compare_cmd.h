@@ -17,7 +17,7 @@ struct CompareOptions {
   size_t seeds = 3;
   size_t width = 64;
   double target = 0.8;  // accuracy for "epochs to target"
-  std::string csv_out, json_out;
+  std::string csv_out, json_out, chart;
   bool json = false;
 };
 
