@@ -123,6 +123,7 @@ elif CASE == "errors":
     one_line_error(run("diagnose", "--run", bad, code=2), "not a diagnostics report")
     one_line_error(run("diagnose", "--run", bad, "--lr", "1", code=2), "--lr with --run")
     one_line_error(run("diagnose", "--every", "0", code=2), "--every")
+    one_line_error(run("diagnose", "--save", bad, code=2), "--save", "train --diagnose")
     one_line_error(run("train", "--diagnose-every", "0", code=2), "--diagnose-every")
     one_line_error(run("frobnicate", code=2), "diagnose")
 else:

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -81,10 +82,12 @@ int diagnose_live(const DiagnoseOptions& o, PreparedRun& run) {
   } else {
     model.initialize(meta.config.seed, init_from_name(meta.config.init));
   }
+  TrainConfig cfg = meta.config;
+  if (o.train.stop_after) cfg.epochs = std::min(cfg.epochs, o.train.stop_after);
   diag::Observer<T> obs(o.every);
   // Divergence is a finding here, not a failure: the records up to it stay.
   try {
-    train(model, meta.config, run.splits, state, TrainCallbacks{}, {}, meta.config.epochs, &obs);
+    train(model, cfg, run.splits, state, TrainCallbacks{}, {}, meta.config.epochs, &obs);
   } catch (const Error& e) {
     obs.finish(e.what());
   }
@@ -151,6 +154,10 @@ int RunDiagnose(DiagnoseCommand& c) {
     }
     return print(findings, layers, stopped, o.json, "diagnosed " + o.run);
   }
+  for (const char* flag : {"--save", "--metrics-out"})
+    if (c.cmd->count(flag))
+      throw Error(std::string(flag) + ": actlab diagnose keeps nothing; use `actlab train --diagnose " + flag +
+                  " FILE` to keep the run");
   PreparedRun run = PrepareTrain(c.cmd, o.train);
   return run.meta.dtype == "float64" ? diagnose_live<double>(o, run) : diagnose_live<float>(o, run);
 }
