@@ -36,6 +36,7 @@ fs::path TempDir();
 struct Cleanup : ::testing::Environment {
   void TearDown() override {
     if (!std::getenv("ACTLAB_PLOT_TEST_KEEP")) fs::remove_all(TempDir());
+    release_caches();  // fontconfig's caches would show as leaks under ASan
   }
 };
 const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new Cleanup);

@@ -196,6 +196,7 @@ int RunPlot(const PlotOptions& o) {
   const std::string out =
       !o.out.empty() ? o.out : acts.size() == 1 ? std::string(acts[0].spec->name) + ".png" : "activations.png";
   plot::save(fig, out);
+  plot::release_caches();  // the process ends next: leave sanitizer builds nothing to report
   fmt::print("wrote {}\n", out);
   return 0;
 }

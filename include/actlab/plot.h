@@ -74,4 +74,10 @@ void save(const Figure& figure, const std::string& path);
 // The figure as an SVG document (e.g. to embed in an HTML report).
 std::string render_svg(const Figure& figure);
 
+// Frees cairo's and fontconfig's process-wide font caches, which otherwise
+// live until exit (and leak checkers report them). Call it at the end of a
+// program, when nothing else uses cairo or fontconfig; drawing again after it
+// works but reloads the fonts.
+void release_caches();
+
 }  // namespace actlab::plot

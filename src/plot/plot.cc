@@ -7,6 +7,7 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <fcntl.h>
+#include <fontconfig/fontconfig.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -765,6 +766,11 @@ void save(const Figure& figure, const std::string& path) {
     unlink(tmp.c_str());
     throw Error(path + ": cannot replace it (" + std::strerror(rerr) + "); choose another path");
   }
+}
+
+void release_caches() {
+  cairo_debug_reset_static_data();
+  FcFini();
 }
 
 }  // namespace actlab::plot
