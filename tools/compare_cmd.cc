@@ -11,10 +11,11 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "actlab/diagnostics.h"
 #include "actlab/plot.h"
 #include "actlab/train.h"
 
@@ -54,10 +55,10 @@ struct UnitStats {
   double dead = NAN, saturated = NAN;  // fractions over the hidden activation layers' units
 };
 
-// After training, on up to 1000 held-out rows: a unit is dead when f'(x) = 0
-// on every row (only activations whose derivative is 0 for negative inputs
-// can die), an entry is saturated when |f'(x)| < 5% of max f' (only
-// activations bounded on both sides saturate).
+// After training, on up to 1000 held-out rows, with actlab diagnose's
+// definitions: a unit of an activation with a zero region of f' (the ReLU
+// family) is dead when f'(x) = 0 on every row; for the others, an entry is
+// saturated when |f'(x)| < 1% of sup |f'|.
 UnitStats probe_units(Model<float>& model, const data::Dataset& d) {
   UnitStats out;
   if (d.rows == 0) return out;
@@ -65,41 +66,30 @@ UnitStats probe_units(Model<float>& model, const data::Dataset& d) {
   Tensor<float> x(rows, d.features);
   for (size_t r = 0; r < rows; ++r) std::copy(d.row(r), d.row(r) + d.features, x.row(r));
   model.forward(x, Mode::kEval);
-  size_t dead = 0, units = 0, sat = 0, entries = 0;
+  size_t dead = 0, units = 0, entries = 0;
+  double sat = 0;
+  std::vector<uint8_t> active;
+  std::vector<float> scratch;
   for (size_t i = 0; i < model.layer_count(); ++i) {
     const LayerSpec& s = model.specs()[i];
     if (s.kind != "activation") continue;
     const Activation a = activation_of(s);
-    if (a.spec->shape != Shape::kElementwise) continue;
+    // The same definitions as actlab diagnose (docs/diagnostics.md).
+    const diag::DerivativeProfile profile = diag::derivative_profile(a);
+    if (!profile.elementwise) continue;
     const Tensor<float>& pre = model.activation(i);
-    std::vector<float> deriv(pre.size());
-    backward(a, pre.data(), nullptr, deriv.data(), pre.size());
-    // Which kind of failure this activation can have, from its own derivative.
-    float probe_x[2] = {-5.0f, -50.0f}, probe_d[2];
-    backward(a, probe_x, nullptr, probe_d, 2);
-    const bool can_die = probe_d[0] == 0.0f && probe_d[1] == 0.0f;
-    const bool can_saturate = a.spec->has(kBoundedBelow) && a.spec->has(kBoundedAbove);
-    std::vector<float> grid(2001), grid_d(2001);
-    for (size_t k = 0; k < grid.size(); ++k) grid[k] = -10.0f + 0.01f * static_cast<float>(k);
-    backward(a, grid.data(), nullptr, grid_d.data(), grid.size());
-    float dmax = 0;
-    for (float v : grid_d) dmax = std::max(dmax, std::fabs(v));
-    const size_t cols = pre.cols();
-    if (can_die) {
-      for (size_t c = 0; c < cols; ++c) {
-        bool alive = false;
-        for (size_t r = 0; r < rows && !alive; ++r) alive = deriv[r * cols + c] != 0.0f;
-        dead += !alive;
-      }
-      units += cols;
-    }
-    if (can_saturate) {
-      for (float v : deriv) sat += std::fabs(v) < 0.05f * dmax;
-      entries += deriv.size();
+    if (profile.zero_region) {
+      diag::mark_active(a, pre.data(), pre.rows(), pre.cols(), active, scratch);
+      for (uint8_t on : active) dead += !on;
+      units += active.size();
+      active.clear();
+    } else {
+      sat += diag::saturated_fraction(a, pre.data(), pre.size(), profile.peak, scratch) * double(pre.size());
+      entries += pre.size();
     }
   }
   if (units) out.dead = double(dead) / double(units);
-  if (entries) out.saturated = double(sat) / double(entries);
+  if (entries) out.saturated = sat / double(entries);
   return out;
 }
 
@@ -241,15 +231,9 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
   }
   json all{{"command", "compare"}, {"epochs", o.train.epochs}, {"width", o.width}, {"seeds", o.seeds},
            {"target", o.target}, {"init", o.train.init}, {"table", table}, {"runs", runs}};
-  if (!o.json_out.empty()) {
-    std::ofstream f(o.json_out + ".tmp");
-    f << all.dump(2) << "\n";
-    f.close();
-    if (!f || std::rename((o.json_out + ".tmp").c_str(), o.json_out.c_str()) != 0)
-      throw Error(o.json_out + ": cannot write (" + std::strerror(errno) + ")");
-  }
+  if (!o.json_out.empty()) WriteFileAtomic(o.json_out, all.dump(2) + "\n");
   if (!o.csv_out.empty()) {
-    std::ofstream f(o.csv_out + ".tmp");
+    std::ostringstream f;
     f << "activation,depth,runs,test_accuracy_mean,test_accuracy_std,epochs_to_target_mean,runs_reaching_target,"
          "seconds_per_epoch,dead_fraction,saturated_fraction,grad_norm_ratio_first_last\n";
     for (const json& r : table) {
@@ -259,9 +243,7 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
         << ',' << r["runs_reaching_target"] << ',' << v(r["seconds_per_epoch"]) << ',' << v(r["dead_fraction"])
         << ',' << v(r["saturated_fraction"]) << ',' << v(r["grad_norm_ratio_first_last"]) << '\n';
     }
-    f.close();
-    if (!f || std::rename((o.csv_out + ".tmp").c_str(), o.csv_out.c_str()) != 0)
-      throw Error(o.csv_out + ": cannot write (" + std::strerror(errno) + ")");
+    WriteFileAtomic(o.csv_out, f.str());
   }
   if (!o.chart.empty()) {
     // One line per activation across the depths, in four panels.

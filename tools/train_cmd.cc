@@ -155,25 +155,6 @@ std::string rate_text(double per_s) {
   return per_s >= 1e6 ? fmt::format("{:.2f}M", per_s / 1e6) : fmt::format("{:.1f}k", per_s / 1e3);
 }
 
-// Writes text to path atomically (temporary file, then rename).
-void write_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw Error(path + ": cannot write (" + std::strerror(errno) + "); check the folder exists and is writable");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot write (" + why + ")");
-  }
-}
-
 json metrics_json(const TrainOptions& o, const Checkpoint& meta, size_t params, const std::string& summary,
                   const std::vector<EpochRecord>& history, const data::Splits& d, int threads) {
   json j;
@@ -198,6 +179,25 @@ json metrics_json(const TrainOptions& o, const Checkpoint& meta, size_t params, 
 }
 
 }  // namespace
+
+// Writes text to path atomically (temporary file, then rename).
+void WriteFileAtomic(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw Error(path + ": cannot write (" + std::strerror(errno) + "); check the folder exists and is writable");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot write (" + why + ")");
+  }
+}
 
 template <class T>
 int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>* observer) {
@@ -265,7 +265,7 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
     if (o.metrics_out.empty()) return;
     json j = metrics_json(o, meta, model.parameter_count(), summary, state.history, splits, actlab::threads());
     if (prepared.diagnostics) j["diagnostics"] = json::parse(prepared.diagnostics());
-    write_atomic(o.metrics_out, j.dump(2) + "\n");
+    WriteFileAtomic(o.metrics_out, j.dump(2) + "\n");
   };
   auto checkpoint = [&]() {
     if (!save_path.empty()) save_checkpoint(save_path, model, meta, &state);
@@ -550,31 +550,8 @@ int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const data:
   load_checkpoint<T>(o.model, model, nullptr);
   const data::Dataset& d = s.test.rows ? s.test : s.train;
   const Evaluation e = evaluate(model, meta.config, d);
-  // Per-class accuracy (classification).
-  std::vector<size_t> hits(d.classes, 0), count(d.classes, 0);
-  if (d.classification()) {
-    Tensor<T> x(1, d.features);
-    for (size_t start = 0; start < d.rows; start += 1000) {
-      const size_t n = std::min<size_t>(1000, d.rows - start);
-      x.resize(n, d.features);
-      for (size_t r = 0; r < n; ++r)
-        for (size_t j = 0; j < d.features; ++j) x(r, j) = d.row(start + r)[j];
-      const Tensor<T>& out = model.forward(x, Mode::kEval);
-      for (size_t r = 0; r < n; ++r) {
-        const T* row = out.row(r);
-        const int32_t label = d.labels[start + r];
-        int32_t pred;
-        if (out.cols() == 1)
-          pred = row[0] > (meta.config.loss == LossKind::kBceWithLogits ? T(0) : T(0.5));
-        else
-          pred = static_cast<int32_t>(std::max_element(row, row + out.cols()) - row);
-        if (static_cast<size_t>(label) < d.classes) {
-          ++count[label];
-          hits[label] += pred == label;
-        }
-      }
-    }
-  }
+  const std::vector<size_t>& count = e.class_rows;
+  const std::vector<size_t>& hits = e.class_correct;
   auto class_name = [&](size_t k) {
     return k < meta.classes.size() ? meta.classes[k] : k < d.class_names.size() ? d.class_names[k] : std::to_string(k);
   };

@@ -71,6 +71,9 @@ struct TrainCommands {
 };
 
 void AddTrainCommands(CLI::App& app, TrainCommands& c);
+// Writes text to path atomically (temporary file, then rename); Error naming
+// the path otherwise.
+void WriteFileAtomic(const std::string& path, const std::string& text);
 // The flags of `actlab train` on any subcommand (actlab diagnose reuses them).
 void AddTrainFlags(CLI::App* cmd, TrainOptions& o);
 void AddEvaluatePredict(CLI::App& app, TrainCommands& c);

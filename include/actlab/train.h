@@ -52,6 +52,8 @@ struct EpochRecord {
 struct Evaluation {
   double loss = kNone, accuracy = kNone;  // accuracy NaN for regression
   size_t rows = 0;
+  // Classification: rows and correct predictions per class (label).
+  std::vector<size_t> class_rows, class_correct;
 };
 
 // Where a run stands: what a checkpoint restores.

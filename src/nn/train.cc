@@ -73,8 +73,9 @@ void gather(const data::Dataset& d, const uint32_t* idx, size_t count, Tensor<T>
 
 // Correct predictions in a batch: argmax for several outputs; one output is a
 // logit (BCE: z > 0) or a probability-like score (> 0.5).
+// per_class (optional): {rows, correct} counters indexed by label.
 template <class T>
-size_t correct(const Tensor<T>& out, const int32_t* labels, LossKind loss) {
+size_t correct(const Tensor<T>& out, const int32_t* labels, LossKind loss, Evaluation* per_class = nullptr) {
   size_t hits = 0;
   const size_t cols = out.cols();
   for (size_t r = 0; r < out.rows(); ++r) {
@@ -87,6 +88,10 @@ size_t correct(const Tensor<T>& out, const int32_t* labels, LossKind loss) {
       predicted = static_cast<int32_t>(std::max_element(o, o + cols) - o);
     }
     hits += predicted == labels[r];
+    if (per_class && static_cast<size_t>(labels[r]) < per_class->class_rows.size()) {
+      ++per_class->class_rows[labels[r]];
+      per_class->class_correct[labels[r]] += predicted == labels[r];
+    }
   }
   return hits;
 }
@@ -118,6 +123,8 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
   std::vector<int32_t> labels;
   double loss_sum = 0;
   size_t hits = 0;
+  e.class_rows.assign(d.classes, 0);
+  e.class_correct.assign(d.classes, 0);
   for (size_t start = 0; start < d.rows; start += kChunk) {
     const size_t count = std::min(kChunk, d.rows - start);
     std::iota(idx.begin(), idx.begin() + count, static_cast<uint32_t>(start));
@@ -128,7 +135,7 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
     loss_sum += loss(cfg.loss, out.data(), count, out.cols(), targets_of(d, labels, values),
                      static_cast<T*>(nullptr), cfg.huber_delta) *
                 static_cast<double>(count);
-    if (d.classification()) hits += correct(out, labels.data(), cfg.loss);
+    if (d.classification()) hits += correct(out, labels.data(), cfg.loss, &e);
   }
   e.rows = d.rows;
   e.loss = loss_sum / static_cast<double>(d.rows);
