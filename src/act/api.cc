@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "actlab/activation.h"
+#include "src/common/parallel.h"
 #include "hwy/targets.h"
 #include "src/act/kernel_api.h"
 #include "src/act/table-inl.h"  // static target: specs and scalar definitions
@@ -182,25 +183,11 @@ constexpr size_t kMinPerThread = 1 << 14;
 // Outputs at least this large are written with non-temporal stores.
 constexpr size_t kStreamBytes = size_t{8} << 20;
 
-// Splits [0, units) into one contiguous range per thread, boundaries rounded
-// to `granule` units so SIMD vectors and cache lines are never shared.
+// Splits [0, units) across the threads, at least min_units_per_thread each.
 template <class F>
 void ParallelFor(size_t units, size_t min_units_per_thread, size_t granule, const F& f) {
   const int t = std::min<size_t>(threads(), std::max<size_t>(1, units / std::max<size_t>(1, min_units_per_thread)));
-  if (t <= 1) {
-    f(size_t{0}, units);
-    return;
-  }
-#pragma omp parallel num_threads(t)
-  {
-    const size_t id = static_cast<size_t>(omp_get_thread_num());
-    const size_t nt = static_cast<size_t>(omp_get_num_threads());
-    const size_t per = (units + nt - 1) / nt;
-    const size_t per_rounded = (per + granule - 1) / granule * granule;
-    const size_t begin = std::min(units, id * per_rounded);
-    const size_t end = std::min(units, begin + per_rounded);
-    if (begin < end) f(begin, end);
-  }
+  detail::ParallelRanges(units, t, granule, f);
 }
 
 template <class T>

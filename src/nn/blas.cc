@@ -1,4 +1,5 @@
 #include "src/nn/blas.h"
+#include "src/common/parallel.h"
 
 #include <dlfcn.h>
 #include <omp.h>
@@ -98,19 +99,8 @@ void split_gemm(Fn fn, bool ta, bool tb, size_t m, size_t n, size_t k, T alpha, 
     fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, I(m), I(n1 - n0), I(k), alpha, a,
        I(lda), bb, I(ldb), beta, c + n0, I(ldc));
   };
-  if (t <= 1) {
-    call(0, n);
-    return;
-  }
-#pragma omp parallel num_threads(t)
-  {
-    const size_t id = static_cast<size_t>(omp_get_thread_num());
-    const size_t nt = static_cast<size_t>(omp_get_num_threads());
-    // Column blocks rounded to 16 (one AVX-512 vector of float).
-    const size_t per = ((n + nt - 1) / nt + 15) / 16 * 16;
-    const size_t n0 = std::min(n, id * per), n1 = std::min(n, n0 + per);
-    if (n0 < n1) call(n0, n1);
-  }
+  // Column blocks rounded to 16 (one AVX-512 vector of float).
+  detail::ParallelRanges(n, t, 16, call);
 }
 
 }  // namespace

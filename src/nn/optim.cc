@@ -297,8 +297,6 @@ HWY_AFTER_NAMESPACE();
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <omp.h>
-
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -309,6 +307,7 @@ HWY_AFTER_NAMESPACE();
 #include <fmt/format.h>
 
 #include "actlab/optim.h"
+#include "src/common/parallel.h"
 
 namespace actlab {
 HWY_EXPORT(StepF32);
@@ -335,43 +334,22 @@ void RunClamp(double* x, size_t n, double c) { HWY_DYNAMIC_DISPATCH(ClampF64)(x,
 
 // The update is elementwise, so blocks of parameters are independent: large
 // models are split across actlab::threads() (a 235k-parameter step is memory
-// bound, ~0.1-0.2 ms on one core). Workers run in the caller's floating-point
-// mode (MXCSR: the trainer flushes subnormals), which OpenMP does not copy.
+// bound, ~0.1-0.2 ms on one core), in whole cache lines, in the caller's
+// floating-point mode (the trainer flushes subnormals).
 template <class T>
 void RunParallel(const StepCall<T>& c) {
   constexpr size_t kMinPerThread = size_t{1} << 15;
   const int t = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads()), c.n / kMinPerThread));
-  if (t <= 1) {
-    RunStep(c);
-    return;
-  }
-#if defined(__x86_64__) || defined(__i386__)
-  const unsigned caller_csr = __builtin_ia32_stmxcsr();
-#endif
-#pragma omp parallel num_threads(t)
-  {
-#if defined(__x86_64__) || defined(__i386__)
-    const unsigned own_csr = __builtin_ia32_stmxcsr();
-    __builtin_ia32_ldmxcsr(caller_csr);
-#endif
-    const size_t id = static_cast<size_t>(omp_get_thread_num());
-    const size_t nt = static_cast<size_t>(omp_get_num_threads());
-    const size_t per = ((c.n + nt - 1) / nt + 63) / 64 * 64;  // whole cache lines per thread
-    const size_t begin = std::min(c.n, id * per), end = std::min(c.n, begin + per);
-    if (begin < end) {
-      StepCall<T> part = c;
-      part.n = end - begin;
-      part.p += begin;
-      part.g += begin;
-      if (part.s0) part.s0 += begin;
-      if (part.s1) part.s1 += begin;
-      if (part.s2) part.s2 += begin;
-      RunStep(part);
-    }
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_ldmxcsr(own_csr);
-#endif
-  }
+  detail::ParallelRanges(c.n, t, 64, [&](size_t begin, size_t end) {
+    StepCall<T> part = c;
+    part.n = end - begin;
+    part.p += begin;
+    part.g += begin;
+    if (part.s0) part.s0 += begin;
+    if (part.s1) part.s1 += begin;
+    if (part.s2) part.s2 += begin;
+    RunStep(part);
+  });
 }
 
 constexpr std::array<std::string_view, 5> kOptimizers = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
