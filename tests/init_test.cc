@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actlab/init.h"
+#include "tests/support/error_of.h"
 #include "tests/support/params.h"
 
 namespace actlab {
@@ -237,14 +238,7 @@ TEST(Init, DeterministicBySeed) {
   }
 }
 
-std::string ErrorOf(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::ErrorOf;
 
 TEST(Init, Names) {
   for (InitScheme s : kSchemes) EXPECT_EQ(init_from_name(init_name(s)), s);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "actlab/loss.h"
+#include "tests/support/error_of.h"
 
 // Counts every operator new in the process (the library's included), so a
 // test can prove loss() allocates nothing. new and delete are malloc and free
@@ -385,14 +386,7 @@ TEST(Loss, NonFiniteOutputsGiveNan) {
   }
 }
 
-std::string ErrorOf(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::ErrorOf;
 
 TEST(Loss, BadArgumentsThrowOneLineErrors) {
   const std::vector<double> out(12, 0.5), values(12, 0.0);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actlab/activation.h"
+#include "tests/support/error_of.h"
 #include "actlab/optim.h"
 #include "hwy/targets.h"
 
@@ -42,14 +43,7 @@ std::vector<T> Steps(const OptimizerConfig& c, std::vector<T> p, const std::vect
   return p;
 }
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::ErrorOf;
 
 // ---- updates by hand (dyadic values: every operation exact) -----------------
 

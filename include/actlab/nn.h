@@ -121,8 +121,9 @@ class Model {
   // Needs the preceding forward in Mode::kTrain. dL/dinput (gradient(0)) is
   // computed only when asked: training never needs it.
   void backward(const Tensor<T>& doutput, bool input_gradient = false);
-  // Input of layer i (i == layer_count(): the model's output) and the
-  // gradient with respect to it after backward (i >= 1; i = 0 when asked).
+  // Input of layer i (i == layer_count(): the model's output) and, for
+  // i < layer_count(), the gradient with respect to it after backward
+  // (i >= 1; i = 0 when asked).
   const Tensor<T>& activation(size_t i) const { return i == 0 ? *input_ : values_[i - 1]; }
   const Tensor<T>& gradient(size_t i) const { return grads_[i]; }
 

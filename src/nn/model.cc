@@ -36,7 +36,7 @@ Model<T>::Model(size_t input_features, std::vector<LayerSpec> layers, uint64_t s
     g += l->parameter_count();
   }
   values_.resize(layers_.size());
-  grads_.resize(layers_.size() + 1);
+  grads_.resize(layers_.size());
 }
 
 template <class T>
@@ -81,7 +81,6 @@ template <class T>
 void Model<T>::backward(const Tensor<T>& doutput, bool input_gradient) {
   // grads_[i] = dL/d(input of layer i); the input needs none.
   const Tensor<T>* d = &doutput;
-  grads_[layers_.size()] = doutput;
   for (size_t i = layers_.size(); i-- > 0;) {
     const Tensor<T>& in = i == 0 ? *input_ : values_[i - 1];
     layers_[i]->backward(in, values_[i], *d, grads_[i], i > 0 || input_gradient);
