@@ -2,7 +2,8 @@
 """actlab compare: the table, its CSV/JSON, errors, and the textbook phenomena
 on Fashion-MNIST (a deep sigmoid network with naive init barely trains and its
 first layer's gradient vanishes; ReLU with He init trains; tanh with Xavier
-keeps its gradient norms within an order of magnitude).
+keeps its gradient norms within an order of magnitude; a too-high learning
+rate kills ReLU units while Leaky ReLU and ELU survive it).
 Usage: compare_cli_test.py ACTLAB"""
 import csv
 import json
@@ -43,6 +44,12 @@ class Table(unittest.TestCase):
         relu = next(r for r in data["table"] if r["activation"] == "relu")
         self.assertIsNotNone(relu["dead_fraction"])
         self.assertIsNone(relu["saturated_fraction"])
+        # relu is a rectifier with a zero region: its off units are its dead ones.
+        self.assertEqual(relu["off_fraction"], relu["dead_fraction"])
+        tanh = next(r for r in data["table"] if r["activation"] == "tanh")
+        self.assertIsNone(tanh["dead_fraction"])
+        self.assertIsNone(tanh["off_fraction"])
+        self.assertIn("off_fraction", rows[0])
 
     def test_errors(self):
         for args, needle in ((["--acts", "relux"], "relux"), (["--layers", "2-4-1"], "--acts, --depth"),
@@ -73,6 +80,30 @@ class Phenomena(unittest.TestCase):
         self.assertGreater(auto["tanh"]["test_accuracy_mean"], 0.8)
         ratio = auto["tanh"]["grad_norm_ratio_first_last"]
         self.assertTrue(0.1 < ratio < 10, ratio)
+
+    def test_high_learning_rate_kills_relu_not_leaky_or_elu(self):
+        # Adam at lr 0.03, 30x its default: large steps push ReLU units to
+        # inputs <= 0 on every row, where f' = 0 and nothing brings them back.
+        # Leaky ReLU's and ELU's units get pushed there as well ("off"), but
+        # keep a gradient, fewer stay there and the networks train better.
+        def cells(lr, acts):
+            j = os.path.join(TMP, f"lr{lr}.json")
+            compare("--acts", acts, "--depth", "2", "--width", "64", "--seeds", "3", "--epochs", "3",
+                    "--optimizer", "adam", "--lr", lr, "--val-fraction", "0", "--json-out", j)
+            data = json.load(open(j))
+            return ({r["activation"]: r for r in data["table"]},
+                    {a: [r["test_accuracy"] for r in data["runs"] if r["activation"] == a] for a in acts.split(",")})
+        high, runs = cells("0.03", "relu,leaky_relu,elu")
+        control, _ = cells("0.001", "relu")
+        relu = high["relu"]
+        self.assertLess(control["relu"]["dead_fraction"], 0.2, control)
+        self.assertGreater(relu["dead_fraction"], 0.4, relu)
+        for act in ("leaky_relu", "elu"):
+            cell = high[act]
+            self.assertIsNone(cell["dead_fraction"])  # f' is never exactly 0
+            self.assertLess(cell["off_fraction"], 0.8 * relu["dead_fraction"], (act, cell, relu))
+            self.assertGreater(cell["test_accuracy_mean"], relu["test_accuracy_mean"] + 0.005, (act, cell, relu))
+            self.assertGreater(min(runs[act]), min(runs["relu"]), (act, runs))
 
 
 if __name__ == "__main__":

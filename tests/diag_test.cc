@@ -72,6 +72,50 @@ TEST(DiagStats, DerivativeProfiles) {
   EXPECT_FALSE(derivative_profile(Activation::make("softmax")).elementwise);
 }
 
+TEST(DiagStats, RectifiersPassGradientOnlyOnThePositiveSide) {
+  for (const char* name : {"relu", "leaky_relu", "elu", "selu", "celu", "gelu", "gelu_tanh", "silu", "mish",
+                           "softplus", "hardswish"})
+    EXPECT_TRUE(derivative_profile(Activation::make(name)).rectifier) << name;
+  // Bounded (f' -> 0 on both sides), linear on both sides, flat above 6, or a
+  // negative slope of a quarter: not rectifiers.
+  for (const char* name : {"sigmoid", "tanh", "softsign", "identity", "relu6", "hardtanh", "prelu", "logsigmoid",
+                           "softshrink", "step"})
+    EXPECT_FALSE(derivative_profile(Activation::make(name)).rectifier) << name;
+}
+
+TEST(DiagStats, LeakyReluSlopeIsNotSaturation) {
+  // leaky_relu's 0.01 is exactly 1% of its peak: a fixed slope, not saturation,
+  // in float32 (0.0099999998) as in float64. A slope of 0.001 is below it.
+  const Activation leaky = Activation::make("leaky_relu");
+  const double peak = derivative_profile(leaky).peak;
+  const float xf[] = {-5, -1, 2, -100};
+  std::vector<float> sf;
+  EXPECT_EQ(saturated_fraction(leaky, xf, 4, peak, sf), 0.0);
+  const double xd[] = {-5, -1, 2, -100};
+  std::vector<double> sd;
+  EXPECT_EQ(saturated_fraction(leaky, xd, 4, peak, sd), 0.0);
+  const std::pair<std::string, double> slope[] = {{"negative_slope", 0.001}};
+  const Activation tiny_slope = Activation::make("leaky_relu", slope);
+  EXPECT_DOUBLE_EQ(saturated_fraction(tiny_slope, xd, 4, peak, sd), 3.0 / 4);
+  // elu's negative side does saturate: e^x < 0.01 <=> x < -4.6.
+  const double xe[] = {-4.5, -4.7, -50, 1};
+  EXPECT_DOUBLE_EQ(saturated_fraction(Activation::make("elu"), xe, 4, 1.0, sd), 2.0 / 4);
+}
+
+TEST(DiagStats, OffUnitsAreNeverPositive) {
+  // Unit 0 is <= 0 on every row (0 itself is not positive), unit 1 once
+  // positive, unit 2 NaN then negative: off, since NaN is not positive.
+  const float x[] = {-1, -2, NAN,  //
+                     0, 0.5f, -1};
+  std::vector<uint8_t> positive;
+  const double off = mark_positive(x, 2, 3, positive);
+  EXPECT_EQ(positive, (std::vector<uint8_t>{0, 1, 0}));
+  EXPECT_DOUBLE_EQ(off, 4.0 / 6);  // the NaN counts as neither
+  const float y[] = {3, -1, -1};
+  mark_positive(y, 1, 3, positive);
+  EXPECT_EQ(positive, (std::vector<uint8_t>{1, 1, 0}));
+}
+
 TEST(DiagStats, SaturationIsOnePercentOfThePeakDerivative) {
   std::vector<double> scratch;
   // sigmoid'(x) < 0.0025 <=> |x| > 6.9: 5 is not saturated (0.0066), 7, -8, 100 are.

@@ -2,14 +2,15 @@
 // seed+1, ...; the table shows what the textbooks claim, measured: test
 // accuracy, how fast the target accuracy is reached, the time per epoch, the
 // gradient ratio between the first and last layer (vanishing gradients), and
-// after training the fraction of dead (ReLU family) and saturated (bounded
-// activations) units on held-out rows.
+// after training the fraction of dead (ReLU family), off (rectifiers: never
+// positive) and saturated units on held-out rows.
 
 #include "tools/compare_cmd.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -52,13 +53,16 @@ class GradientNorms final : public TrainObserver<float> {
 };
 
 struct UnitStats {
-  double dead = NAN, saturated = NAN;  // fractions over the hidden activation layers' units
+  double dead = NAN, off = NAN, saturated = NAN;  // fractions over the hidden activation layers' units
 };
 
 // After training, on up to 1000 held-out rows, with actlab diagnose's
 // definitions: a unit of an activation with a zero region of f' (the ReLU
-// family) is dead when f'(x) = 0 on every row; for the others, an entry is
-// saturated when |f'(x)| < 1% of sup |f'|.
+// family) is dead when f'(x) = 0 on every row; a unit of a rectifier (relu,
+// leaky_relu, elu, gelu...) is off when its input is <= 0 on every row (for
+// relu the same units as dead; leaky_relu's and elu's still get a gradient);
+// for activations without a zero region, an entry is saturated when
+// |f'(x)| < 1% of sup |f'|.
 UnitStats probe_units(Model<float>& model, const data::Dataset& d) {
   UnitStats out;
   if (d.rows == 0) return out;
@@ -66,7 +70,7 @@ UnitStats probe_units(Model<float>& model, const data::Dataset& d) {
   Tensor<float> x(rows, d.features);
   for (size_t r = 0; r < rows; ++r) std::copy(d.row(r), d.row(r) + d.features, x.row(r));
   model.forward(x, Mode::kEval);
-  size_t dead = 0, units = 0, entries = 0;
+  size_t dead = 0, units = 0, off = 0, rect_units = 0, entries = 0;
   double sat = 0;
   std::vector<uint8_t> active;
   std::vector<float> scratch;
@@ -78,6 +82,12 @@ UnitStats probe_units(Model<float>& model, const data::Dataset& d) {
     const diag::DerivativeProfile profile = diag::derivative_profile(a);
     if (!profile.elementwise) continue;
     const Tensor<float>& pre = model.activation(i);
+    if (profile.rectifier) {
+      diag::mark_positive(pre.data(), pre.rows(), pre.cols(), active);
+      for (uint8_t on : active) off += !on;
+      rect_units += active.size();
+      active.clear();
+    }
     if (profile.zero_region) {
       diag::mark_active(a, pre.data(), pre.rows(), pre.cols(), active, scratch);
       for (uint8_t on : active) dead += !on;
@@ -89,6 +99,7 @@ UnitStats probe_units(Model<float>& model, const data::Dataset& d) {
     }
   }
   if (units) out.dead = double(dead) / double(units);
+  if (rect_units) out.off = double(off) / double(rect_units);
   if (entries) out.saturated = sat / double(entries);
   return out;
 }
@@ -96,7 +107,7 @@ UnitStats probe_units(Model<float>& model, const data::Dataset& d) {
 struct Cell {
   std::string act;
   size_t depth;
-  std::vector<double> accuracy, epochs_to_target, seconds_per_epoch, dead, saturated, grad_ratio;
+  std::vector<double> accuracy, epochs_to_target, seconds_per_epoch, dead, off, saturated, grad_ratio;
 };
 
 double mean(const std::vector<double>& v) {
@@ -166,7 +177,7 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
   for (size_t depth : o.depths) {
     if (depth == 0) throw Error("--depth: hidden layers must be >= 1");
     for (const std::string& act : o.acts) {
-      Cell cell{act, depth, {}, {}, {}, {}, {}, {}};
+      Cell cell{act, depth, {}, {}, {}, {}, {}, {}, {}};
       for (size_t s = 0; s < o.seeds; ++s) {
         TrainOptions t = o.train;
         t.act = act;
@@ -204,12 +215,13 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
         cell.epochs_to_target.push_back(reached);
         cell.seconds_per_epoch.push_back(state.history.empty() ? NAN : secs / double(state.history.size()));
         cell.dead.push_back(u.dead);
+        cell.off.push_back(u.off);
         cell.saturated.push_back(u.saturated);
         cell.grad_ratio.push_back(norms.ratio());
         json r{{"activation", act}, {"depth", depth}, {"seed", t.seed}, {"layers", layers},
                {"test_accuracy", num(acc)}, {"epochs_to_target", num(reached)},
                {"seconds_per_epoch", num(cell.seconds_per_epoch.back())}, {"dead_fraction", num(u.dead)},
-               {"saturated_fraction", num(u.saturated)}, {"grad_norm_ratio_first_last", num(norms.ratio())},
+               {"off_fraction", num(u.off)}, {"saturated_fraction", num(u.saturated)}, {"grad_norm_ratio_first_last", num(norms.ratio())},
                {"epochs", json::parse(history_to_json(state.history))}};
         if (!failure.empty()) r["failure"] = failure;
         runs.push_back(r);
@@ -226,7 +238,7 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
                      {"test_accuracy_mean", num(mean(c.accuracy))}, {"test_accuracy_std", num(stddev(c.accuracy))},
                      {"epochs_to_target_mean", num(mean(c.epochs_to_target))}, {"runs_reaching_target", reached},
                      {"seconds_per_epoch", num(mean(c.seconds_per_epoch))}, {"dead_fraction", num(mean(c.dead))},
-                     {"saturated_fraction", num(mean(c.saturated))},
+                     {"off_fraction", num(mean(c.off))}, {"saturated_fraction", num(mean(c.saturated))},
                      {"grad_norm_ratio_first_last", num(mean(c.grad_ratio))}});
   }
   json all{{"command", "compare"}, {"epochs", o.train.epochs}, {"width", o.width}, {"seeds", o.seeds},
@@ -235,13 +247,13 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
   if (!o.csv_out.empty()) {
     std::ostringstream f;
     f << "activation,depth,runs,test_accuracy_mean,test_accuracy_std,epochs_to_target_mean,runs_reaching_target,"
-         "seconds_per_epoch,dead_fraction,saturated_fraction,grad_norm_ratio_first_last\n";
+         "seconds_per_epoch,dead_fraction,off_fraction,saturated_fraction,grad_norm_ratio_first_last\n";
     for (const json& r : table) {
       auto v = [](const json& x) { return x.is_null() ? std::string() : x.dump(); };
       f << r["activation"].get<std::string>() << ',' << r["depth"] << ',' << r["runs"] << ','
         << v(r["test_accuracy_mean"]) << ',' << v(r["test_accuracy_std"]) << ',' << v(r["epochs_to_target_mean"])
         << ',' << r["runs_reaching_target"] << ',' << v(r["seconds_per_epoch"]) << ',' << v(r["dead_fraction"])
-        << ',' << v(r["saturated_fraction"]) << ',' << v(r["grad_norm_ratio_first_last"]) << '\n';
+        << ',' << v(r["off_fraction"]) << ',' << v(r["saturated_fraction"]) << ',' << v(r["grad_norm_ratio_first_last"]) << '\n';
     }
     WriteFileAtomic(o.csv_out, f.str());
   }
@@ -261,22 +273,35 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
     plot::Panel acc = panel("test accuracy (mean over seeds)", "accuracy");
     plot::Panel ratio = panel("gradient norm, first layer / last", "ratio");
     ratio.log_y = true;
-    plot::Panel dead = panel("dead units (ReLU family)", "fraction");
+    plot::Panel dead = panel("dead units (solid), off units (dashed)", "fraction");
     plot::Panel sat = panel("saturated units (bounded activations)", "fraction");
-    for (const std::string& act : o.acts) {
-      plot::Series a, r, d, t;
+    for (size_t k = 0; k < o.acts.size(); ++k) {
+      const std::string& act = o.acts[k];
+      plot::Series a, r, d, f, t;
       a.label = r.label = d.label = t.label = act;
+      a.colour = r.colour = d.colour = f.colour = t.colour = int(k);
+      f.dashed = true;  // unlabelled: the solid line of the same colour names it
       for (const Cell& c : cells) {
         if (c.act != act) continue;
         const double x = double(c.depth);
         a.x.push_back(x), a.y.push_back(mean(c.accuracy));
         r.x.push_back(x), r.y.push_back(mean(c.grad_ratio));
         d.x.push_back(x), d.y.push_back(mean(c.dead));
+        f.x.push_back(x), f.y.push_back(mean(c.off));
         t.x.push_back(x), t.y.push_back(mean(c.saturated));
       }
       acc.series.push_back(a);
       ratio.series.push_back(r);
-      dead.series.push_back(d);
+      // A series with no finite point (no zero region: no dead units) would
+      // only take a legend entry.
+      auto any_finite = [](const plot::Series& ser) {
+        return std::any_of(ser.y.begin(), ser.y.end(), [](double v) { return std::isfinite(v); });
+      };
+      if (any_finite(d)) dead.series.push_back(d);
+      if (any_finite(f)) {
+        if (!any_finite(d)) f.label = act;
+        dead.series.push_back(f);
+      }
       sat.series.push_back(t);
     }
     for (plot::Panel* p : {&acc, &ratio, &dead, &sat})
@@ -292,17 +317,17 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
   }
   fmt::print("{} epochs, {} hidden units per layer, init {}, {} seed{} per cell; target accuracy {:.0f}%\n",
              o.train.epochs, o.width, o.train.init, o.seeds, o.seeds == 1 ? "" : "s", 100 * o.target);
-  fmt::print("{:<12} {:>5}  {:>16}  {:>15}  {:>7}  {:>6}  {:>6}  {:>12}\n", "activation", "depth", "test acc (%)",
-             "epochs to tgt", "s/epoch", "dead", "satur.", "grad 1st/last");
+  fmt::print("{:<12} {:>5}  {:>16}  {:>15}  {:>7}  {:>6}  {:>6}  {:>6}  {:>12}\n", "activation", "depth",
+             "test acc (%)", "epochs to tgt", "s/epoch", "dead", "off", "satur.", "grad 1st/last");
   for (const Cell& c : cells) {
     size_t reached = 0;
     for (double e : c.epochs_to_target) reached += std::isfinite(e);
     const double m = mean(c.accuracy);
-    fmt::print("{:<12} {:>5}  {:>16}  {:>15}  {:>7}  {:>6}  {:>6}  {:>12}\n", c.act, c.depth,
+    fmt::print("{:<12} {:>5}  {:>16}  {:>15}  {:>7}  {:>6}  {:>6}  {:>6}  {:>12}\n", c.act, c.depth,
                std::isfinite(m) ? fmt::format("{:.2f} ± {:.2f}", 100 * m, 100 * stddev(c.accuracy)) : "diverged",
                fmt::format("{} ({}/{})", fixed(mean(c.epochs_to_target), "{:.1f}"), reached, c.accuracy.size()),
                fixed(mean(c.seconds_per_epoch), "{:.2f}"), fixed(100 * mean(c.dead), "{:.0f}%"),
-               fixed(100 * mean(c.saturated), "{:.0f}%"), fixed(mean(c.grad_ratio), "{:.2g}"));
+               fixed(100 * mean(c.off), "{:.0f}%"), fixed(100 * mean(c.saturated), "{:.0f}%"), fixed(mean(c.grad_ratio), "{:.2g}"));
   }
   return 0;
 }

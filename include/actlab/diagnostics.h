@@ -59,11 +59,23 @@ struct DerivativeProfile {
   bool zero_region = false;
   // Elementwise (softmax-like and GLU activations have no per-unit f').
   bool elementwise = false;
+  // A rectifier passes the gradient on the positive side and (almost) none
+  // on the negative side: min |f'| over [4, 20] is > 0 and at least 10x max
+  // |f'| over [-20, -4] (relu, leaky_relu, elu, selu, celu, gelu, silu, mish,
+  // softplus, hardswish; not sigmoid, tanh, relu6 or prelu's 0.25 slope). A
+  // rectifier unit whose input never goes above 0 is "off": dead when f' is 0
+  // there (relu), still learning through the small slope otherwise (leaky_relu,
+  // elu), which is why those two survive learning rates that kill ReLUs.
+  bool rectifier = false;
 };
 DerivativeProfile derivative_profile(const Activation& a);
 
 // Units are saturated where |f'(x)| < kSaturationLevel * peak: the gradient
-// through them is cut a hundredfold (sigmoid: |x| > 6.9; tanh: |x| > 3.0).
+// through them is cut more than a hundredfold (sigmoid: |x| > 6.9; tanh:
+// |x| > 3.0; elu: x < -4.6). A slope of exactly 1% of the peak is not below
+// it: leaky_relu's negative side (0.01, stored as 0.0099999998 in float32) is
+// a fixed small slope, not saturation, so the comparison allows a relative
+// 1e-6 for the rounding of the activation's parameters.
 inline constexpr double kSaturationLevel = 0.01;
 
 // Fraction of the n entries of x where |f'(x)| < kSaturationLevel * peak.
@@ -77,6 +89,12 @@ double saturated_fraction(const Activation& a, const T* x, size_t n, double peak
 template <class T>
 double mark_active(const Activation& a, const T* x, size_t rows, size_t cols, std::vector<uint8_t>& active,
                    std::vector<T>& scratch);
+
+// For a rows x cols batch of pre-activations of a rectifier: positive[j] |=
+// (x[r][j] > 0 for some row r). A unit never positive over every batch looked
+// at is off. Returns the fraction of entries <= 0 (NaN counts as neither).
+template <class T>
+double mark_positive(const T* x, size_t rows, size_t cols, std::vector<uint8_t>& positive);
 
 // ---- Records ------------------------------------------------------------------
 

@@ -92,12 +92,17 @@ DerivativeProfile derivative_profile(const Activation& a) {
   for (size_t i = 0; i < kPoints; ++i) x[i] = -20.0 + static_cast<double>(i) / 64.0;
   backward(a, x.data(), nullptr, d.data(), kPoints);
   size_t zero_run = 0;
+  double negative_max = 0, positive_min = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < kPoints; ++i) {
     if (std::isfinite(d[i])) p.peak = std::max(p.peak, std::fabs(d[i]));
     // Two neighbouring zeros: an interval, not a single stationary point.
     zero_run = d[i] == 0 ? zero_run + 1 : 0;
     if (zero_run >= 2) p.zero_region = true;
+    if (x[i] <= -4) negative_max = std::max(negative_max, std::fabs(d[i]));
+    if (x[i] >= 4) positive_min = std::min(positive_min, std::fabs(d[i]));
   }
+  // NaN compares false: an activation with NaN f' is not a rectifier.
+  p.rectifier = positive_min > 0 && positive_min >= 10 * negative_max;
   return p;
 }
 
@@ -106,7 +111,7 @@ double saturated_fraction(const Activation& a, const T* x, size_t n, double peak
   if (n == 0) return 0;
   scratch.resize(n);
   backward(a, x, nullptr, scratch.data(), n);
-  const double level = kSaturationLevel * peak;
+  const double level = kSaturationLevel * peak * (1 - 1e-6);  // see kSaturationLevel
   size_t sat = 0;
   for (size_t i = 0; i < n; ++i) sat += std::fabs(static_cast<double>(scratch[i])) < level;
   return static_cast<double>(sat) / static_cast<double>(n);
@@ -134,6 +139,22 @@ double mark_active(const Activation& a, const T* x, size_t rows, size_t cols, st
   return static_cast<double>(zero) / static_cast<double>(n);
 }
 
+template <class T>
+double mark_positive(const T* x, size_t rows, size_t cols, std::vector<uint8_t>& positive) {
+  const size_t n = rows * cols;
+  if (positive.size() != cols) positive.assign(cols, 0);
+  if (n == 0) return 0;
+  size_t off = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    const T* row = x + r * cols;
+    for (size_t j = 0; j < cols; ++j) {
+      off += row[j] <= T(0);
+      positive[j] |= row[j] > T(0);
+    }
+  }
+  return static_cast<double>(off) / static_cast<double>(n);
+}
+
 #define ACTLAB_DIAG_STATS(T)                                                                        \
   template Moments moments(const T*, size_t);                                                       \
   template Histogram histogram(const T*, size_t, size_t);                                           \
@@ -141,7 +162,8 @@ double mark_active(const Activation& a, const T* x, size_t rows, size_t cols, st
   template double update_ratio(const T*, const T*, size_t);                                         \
   template double saturated_fraction(const Activation&, const T*, size_t, double, std::vector<T>&); \
   template double mark_active(const Activation&, const T*, size_t, size_t, std::vector<uint8_t>&,   \
-                              std::vector<T>&);
+                              std::vector<T>&);                                                     \
+  template double mark_positive(const T*, size_t, size_t, std::vector<uint8_t>&);
 ACTLAB_DIAG_STATS(float)
 ACTLAB_DIAG_STATS(double)
 #undef ACTLAB_DIAG_STATS
