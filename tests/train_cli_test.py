@@ -170,6 +170,22 @@ class Metrics(unittest.TestCase):
         self.assertIn("total parameters", out)
         self.assertTrue(out.strip().splitlines()[-1].startswith("final test accuracy"), out)
 
+    def test_evaluate_defaults_to_the_runs_own_data(self):
+        # No data flags: evaluate regenerates the saved synthetic test set (and
+        # scales it with the saved scaler), so it agrees with training's last epoch.
+        path, model = os.path.join(TMP, "own-data.json"), os.path.join(TMP, "own-data.safetensors")
+        run("train", "--data", "spirals", "--rows", "300", "--layers", "2-16-3", "--epochs", "5",
+            "--scale", "standard", "--metrics-out", path, "--save", model)
+        final = json.load(open(path))["final"]
+        ev = json.loads(run("evaluate", model, "--json").stdout)
+        self.assertEqual(sum(c["rows"] for c in ev["per_class"]), 75)
+        self.assertAlmostEqual(ev["accuracy"], final["test_accuracy"], places=12)
+        self.assertAlmostEqual(ev["loss"], final["test_loss"], places=6)
+        # Data of the wrong width: the error says what to pass.
+        r = run("evaluate", model, "--data", "fashion-mnist", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("pass the data it was trained on", r.stderr)
+
 
 class FashionMnist(unittest.TestCase):
     @unittest.skipUnless(os.path.isdir("/usr/share/datasets/fashion-mnist"), "dataset-fashion-mnist not installed")

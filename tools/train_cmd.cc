@@ -104,10 +104,8 @@ json data_json(const DataOptions& d) {
           {"val_fraction", d.val_fraction}, {"scale", d.scale}};
 }
 
-// --resume: the data flags default to the saved run's; the ones that decide
-// which rows are used must not differ from it.
-void resume_data(const std::string& checkpoint, const std::string& saved, CLI::App* cmd, DataOptions& d) {
-  if (saved.empty()) return;
+// The data description a checkpoint saved (data_json's fields).
+DataOptions saved_data(const std::string& checkpoint, const std::string& saved) {
   DataOptions s;
   try {
     const json j = json::parse(saved);
@@ -123,6 +121,14 @@ void resume_data(const std::string& checkpoint, const std::string& saved, CLI::A
   } catch (const json::exception& e) {
     throw Error(checkpoint + ": data description is malformed (" + e.what() + ")");
   }
+  return s;
+}
+
+// --resume: the data flags default to the saved run's; the ones that decide
+// which rows are used must not differ from it.
+void resume_data(const std::string& checkpoint, const std::string& saved, CLI::App* cmd, DataOptions& d) {
+  if (saved.empty()) return;
+  const DataOptions s = saved_data(checkpoint, saved);
   auto same = [&](const char* flag, bool equal) {
     if (cmd->count(flag) && !equal)
       throw Error(std::string(flag) + " differs from the resumed run's; --resume continues the same run on the "
@@ -656,22 +662,28 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
 }
 }  // namespace
 
-int RunEvaluate(const EvaluateOptions& o) {
+int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o) {
   set_all_threads(o.threads);
   const Checkpoint meta = read_checkpoint_meta(o.model);
+  // Without a data flag, the rows the run was tested on: its saved data
+  // source (a synthetic set is regenerated from the run's seed).
+  DataOptions d = o.data;
+  const bool data_given = cmd->count("--data") || cmd->count("--csv") || cmd->count("--test-csv") ||
+                          cmd->count("--rows") || cmd->count("--noise") || cmd->count("--label") ||
+                          cmd->count("--regression");
+  if (!data_given && !meta.data.empty()) d = saved_data(o.model, meta.data);
   // Scale with the training run's own scaler (fitted on its training rows),
   // not one refitted here.
-  DataOptions d = o.data;
   d.val_fraction = 0;
   d.scale = "none";
   data::Splits splits = load_data(d, meta.config.seed).first;
-  if (!meta.scaler.shift.empty())
-    for (data::Dataset* ds : {&splits.train, &splits.test})
-      if (ds->rows) meta.scaler.apply(*ds);
   const data::Dataset& ds = splits.test.rows ? splits.test : splits.train;
   if (ds.features != meta.input_features)
-    throw Error(fmt::format("{}: the model takes {} features but {} has {}", o.model, meta.input_features,
-                            ds.name, ds.features));
+    throw Error(fmt::format("{}: the model takes {} features but {} has {}; pass the data it was trained on "
+                            "(--data or --csv)", o.model, meta.input_features, ds.name, ds.features));
+  if (!meta.scaler.shift.empty())
+    for (data::Dataset* set : {&splits.train, &splits.test})
+      if (set->rows) meta.scaler.apply(*set);
   return meta.dtype == "float64" ? evaluate_typed<double>(o, meta, splits) : evaluate_typed<float>(o, meta, splits);
 }
 

@@ -96,7 +96,8 @@ template <class T>
 int TrainPrepared(const TrainOptions& o, PreparedRun& run, TrainObserver<T>* observer);
 // Returns the exit code; throws actlab::Error for bad input.
 int RunTrain(TrainCommands& c);
-int RunEvaluate(const EvaluateOptions& o);
+// cmd: the evaluate subcommand (which data flags were given).
+int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o);
 int RunPredict(const PredictOptions& o);
 
 }  // namespace actlab::cli
