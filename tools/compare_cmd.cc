@@ -274,7 +274,12 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
     plot::Panel ratio = panel("gradient norm, first layer / last", "ratio");
     ratio.log_y = true;
     plot::Panel dead = panel("dead units (solid), off units (dashed)", "fraction");
-    plot::Panel sat = panel("saturated units (bounded activations)", "fraction");
+    plot::Panel sat = panel("saturated entries (|f'| < 1% of peak)", "fraction");
+    // A series with no finite point (relu has no saturated entries, tanh no
+    // dead units) would only take a legend entry.
+    auto any_finite = [](const plot::Series& ser) {
+      return std::any_of(ser.y.begin(), ser.y.end(), [](double v) { return std::isfinite(v); });
+    };
     for (size_t k = 0; k < o.acts.size(); ++k) {
       const std::string& act = o.acts[k];
       plot::Series a, r, d, f, t;
@@ -290,19 +295,14 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
         f.x.push_back(x), f.y.push_back(mean(c.off));
         t.x.push_back(x), t.y.push_back(mean(c.saturated));
       }
-      acc.series.push_back(a);
-      ratio.series.push_back(r);
-      // A series with no finite point (no zero region: no dead units) would
-      // only take a legend entry.
-      auto any_finite = [](const plot::Series& ser) {
-        return std::any_of(ser.y.begin(), ser.y.end(), [](double v) { return std::isfinite(v); });
-      };
+      if (any_finite(a)) acc.series.push_back(a);
+      if (any_finite(r)) ratio.series.push_back(r);
       if (any_finite(d)) dead.series.push_back(d);
       if (any_finite(f)) {
         if (!any_finite(d)) f.label = act;
         dead.series.push_back(f);
       }
-      sat.series.push_back(t);
+      if (any_finite(t)) sat.series.push_back(t);
     }
     for (plot::Panel* p : {&acc, &ratio, &dead, &sat})
       for (plot::Series& s : p->series) s.kind = o.depths.size() > 1 ? plot::Kind::kLine : plot::Kind::kScatter;
