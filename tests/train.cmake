@@ -19,3 +19,10 @@ add_test(NAME recommend_cli_test
 add_test(NAME compare_cli_test
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/compare_cli_test.py $<TARGET_FILE:actlab_cli>)
 set_tests_properties(compare_cli_test PROPERTIES TIMEOUT 900)
+
+# docs/json.md against every command's --json: no undocumented field, no
+# documented field missing.
+add_test(NAME json_fields_test
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/json_fields_test.py $<TARGET_FILE:actlab_cli>
+                 ${PROJECT_SOURCE_DIR}/docs/json.md)
+set_tests_properties(json_fields_test PROPERTIES TIMEOUT 600)
