@@ -356,9 +356,11 @@ Built Build(const LoadedRun& run, const std::string& name) {
       // Wide enough to show where the recorded pre-activations lie (their
       // last-record range), at least [-4, 4], at most [-50, 50].
       double lo = -4, hi = 4;
+      bool clipped = false;
       if (run.has_diagnostics && !run.diagnostics.steps.empty())
         for (const diag::LayerRecord& l : run.diagnostics.steps.back().layers)
           if (!l.pre_hist.counts.empty() && std::isfinite(l.pre_hist.lo) && std::isfinite(l.pre_hist.hi)) {
+            clipped |= l.pre_hist.lo < -50 || l.pre_hist.hi > 50;
             lo = std::min(lo, std::max(-50.0, std::floor(l.pre_hist.lo)));
             hi = std::max(hi, std::min(50.0, std::ceil(l.pre_hist.hi)));
           }
@@ -369,7 +371,10 @@ Built Build(const LoadedRun& run, const std::string& name) {
       body += FigureHtml(f, "activation functions and derivatives",
                          fmt::format("f(x) solid and f'(x) dashed for each activation in the model, over [{:g}, {:g}]"
                                      "{}.",
-                                     lo, hi, run.has_diagnostics ? ", which covers the pre-activations of the last record" : ""));
+                                     lo, hi,
+                                     !run.has_diagnostics ? ""
+                                     : clipped ? ": the last record's pre-activations reach beyond it (table above)"
+                                               : ", which covers the pre-activations of the last record"));
     }
     for (const std::string& s : skipped)
       body += fmt::format("<p class=\"muted\">{} works along an axis, so it has no curve f(x) (<code>actlab plot {} "
