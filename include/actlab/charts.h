@@ -15,8 +15,9 @@
 namespace actlab::charts {
 
 // Per epoch: a "loss" panel (train solid blue, validation dashed orange, test
-// solid green) and an "accuracy" panel (the same three, in percent). Splits never measured (all NaN) are left out, and so is the
-// accuracy panel for regression. Throws Error when the history is empty.
+// solid green) and an "accuracy" panel (the same three, in percent). Splits
+// never measured (all NaN) are left out, and so is the accuracy panel for
+// regression. Throws Error when the history is empty.
 plot::Figure training_curves(const std::vector<EpochRecord>& history);
 
 // What `--diagnose` recorded, over optimizer steps:
