@@ -214,8 +214,11 @@ TEST(Charts, ActivationCurvesAreTheApiValues) {
 }
 
 void ExpectSameFigure(double a, double b) {
-  if (std::isnan(a)) EXPECT_TRUE(std::isnan(b));
-  else EXPECT_EQ(a, b);
+  if (std::isnan(a)) {
+    EXPECT_TRUE(std::isnan(b));
+  } else {
+    EXPECT_EQ(a, b);
+  }
 }
 
 TEST(DiagJson, ReportRoundTrips) {
@@ -269,8 +272,8 @@ TEST(DiagJson, ReportRoundTrips) {
     ASSERT_EQ(f1.size(), f2.size());
     for (size_t i = 0; i < f1.size(); ++i) EXPECT_EQ(f1[i].message, f2[i].message);
     // Inside a metrics file, under "diagnostics".
-    const diag::Report wrapped = diag::report_from_json(
-        R"({"command": "train", "epochs": [], "diagnostics": )" + text + "}", "metrics.json");
+    const diag::Report wrapped =
+        diag::report_from_json(R"({"command": "train", "epochs": [], "diagnostics": )" + text + "}", "metrics.json");
     EXPECT_EQ(wrapped.steps.size(), r.steps.size());
   }
 }

@@ -46,12 +46,23 @@ std::string Escape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -90,7 +101,8 @@ std::string Seconds(double s) {
 }
 
 // Every activation layer, nested ones (residual bodies) included.
-void CollectActivations(const std::vector<LayerSpec>& layers, std::vector<Activation>& out, std::vector<std::string>& skipped) {
+void CollectActivations(const std::vector<LayerSpec>& layers, std::vector<Activation>& out,
+                        std::vector<std::string>& skipped) {
   for (const LayerSpec& l : layers) {
     if (l.kind == "residual") CollectActivations(l.body, out, skipped);
     if (l.kind != "activation") continue;
@@ -210,25 +222,25 @@ Built Build(const LoadedRun& run, const std::string& name) {
   {
     double train_s = 0, eval_s = 0;
     for (const EpochRecord& e : run.history) train_s += e.seconds, eval_s += e.eval_seconds;
-    size_t best = 0;
-    for (size_t i = 0; i < run.history.size(); ++i)
-      if (std::isfinite(run.history[i].val_accuracy) &&
-          !(run.history[i].val_accuracy <= run.history[best].val_accuracy && std::isfinite(run.history[best].val_accuracy)))
-        best = i;
+    size_t best = 0;  // the epoch of the highest validation accuracy (the first, on ties)
+    for (size_t i = 0; i < run.history.size(); ++i) {
+      const double v = run.history[i].val_accuracy, b = run.history[best].val_accuracy;
+      if (std::isfinite(v) && (!std::isfinite(b) || v > b)) best = i;
+    }
     std::vector<std::pair<std::string, std::string>> cards;
     if (std::isfinite(last.test_accuracy)) cards.push_back({Pct(last.test_accuracy), "final test accuracy"});
     if (std::isfinite(last.test_loss)) cards.push_back({fmt::format("{:.4f}", last.test_loss), "final test loss"});
     if (!std::isfinite(last.test_loss)) cards.push_back({fmt::format("{:.4f}", last.train_loss), "final train loss"});
     if (std::isfinite(run.history[best].val_accuracy))
-      cards.push_back({Pct(run.history[best].val_accuracy), fmt::format("best validation accuracy (epoch {})",
-                                                                        run.history[best].epoch)});
+      cards.push_back({Pct(run.history[best].val_accuracy),
+                       fmt::format("best validation accuracy (epoch {})", run.history[best].epoch)});
     cards.push_back({fmt::format("{} / {}", last.epoch, run.config.epochs), "epochs trained / planned"});
     cards.push_back({Seconds(train_s), fmt::format("training time (+{} evaluation)", Seconds(eval_s))});
     if (model.contains("parameters") && model.at("parameters").is_number())
       cards.push_back({fmt::format("{}", model.at("parameters").get<uint64_t>()), "parameters"});
-    cards.push_back({run.has_diagnostics ? std::to_string(run.findings.size()) : "–",
-                     run.has_diagnostics ? (run.findings.size() == 1 ? "finding" : "findings")
-                                         : "findings (not recorded)"});
+    cards.push_back(
+        {run.has_diagnostics ? std::to_string(run.findings.size()) : "–",
+         run.has_diagnostics ? (run.findings.size() == 1 ? "finding" : "findings") : "findings (not recorded)"});
     std::string body = "<div class=\"cards\">\n";
     for (const auto& [v, k] : cards)
       body += fmt::format("<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>\n", Escape(v),
@@ -260,10 +272,13 @@ Built Build(const LoadedRun& run, const std::string& name) {
     t += Row("epochs", std::to_string(c.epochs));
     t += Row("seed", std::to_string(c.seed));
     if (c.clip_norm > 0 || c.clip_value > 0)
-      t += Row("gradient clipping", Escape(fmt::format("{}{}", c.clip_norm > 0 ? fmt::format("norm {:g} ", c.clip_norm) : "",
-                                                       c.clip_value > 0 ? fmt::format("value {:g}", c.clip_value) : "")));
-    if (m.contains("threads") && m.at("threads").is_number()) t += Row("threads", std::to_string(m.at("threads").get<int>()));
-    if (run.has_diagnostics) t += Row("diagnostics", Escape(fmt::format("a record every {} steps", run.diagnostics.every)));
+      t += Row("gradient clipping",
+               Escape(fmt::format("{}{}", c.clip_norm > 0 ? fmt::format("norm {:g} ", c.clip_norm) : "",
+                                  c.clip_value > 0 ? fmt::format("value {:g}", c.clip_value) : "")));
+    if (m.contains("threads") && m.at("threads").is_number())
+      t += Row("threads", std::to_string(m.at("threads").get<int>()));
+    if (run.has_diagnostics)
+      t += Row("diagnostics", Escape(fmt::format("a record every {} steps", run.diagnostics.every)));
     if (!run.checkpoint.empty()) t += Row("checkpoint", "<code>" + Escape(run.checkpoint) + "</code>");
     t += "</table>\n";
     b.sections.push_back({"configuration", "Configuration", t});
@@ -286,12 +301,14 @@ Built Build(const LoadedRun& run, const std::string& name) {
   {
     std::string body;
     if (!run.has_diagnostics) {
-      body = "<p class=\"note\">diagnostics not recorded: re-run with --diagnose "
-             "(<code>actlab train --diagnose --run-dir DIR ...</code>) to get the findings, the per-layer table "
-             "and its charts.</p>\n";
+      body =
+          "<p class=\"note\">diagnostics not recorded: re-run with --diagnose "
+          "(<code>actlab train --diagnose --run-dir DIR ...</code>) to get the findings, the per-layer table "
+          "and its charts.</p>\n";
     } else if (run.findings.empty()) {
-      body = "<p class=\"ok\">no problems found: no vanishing or exploding gradients, dead units, saturation or "
-             "learning rate off scale (thresholds in docs/diagnostics.md).</p>\n";
+      body =
+          "<p class=\"ok\">no problems found: no vanishing or exploding gradients, dead units, saturation or "
+          "learning rate off scale (thresholds in docs/diagnostics.md).</p>\n";
     } else {
       for (const diag::Finding& f : run.findings) {
         std::string layers, figs;
@@ -377,9 +394,10 @@ Built Build(const LoadedRun& run, const std::string& name) {
                                                : ", which covers the pre-activations of the last record"));
     }
     for (const std::string& s : skipped)
-      body += fmt::format("<p class=\"muted\">{} works along an axis, so it has no curve f(x) (<code>actlab plot {} "
-                          "--logits 1,2,3,4</code> draws its outputs).</p>\n",
-                          Escape(s), Escape(s.substr(0, s.find(' '))));
+      body += fmt::format(
+          "<p class=\"muted\">{} works along an axis, so it has no curve f(x) (<code>actlab plot {} "
+          "--logits 1,2,3,4</code> draws its outputs).</p>\n",
+          Escape(s), Escape(s.substr(0, s.find(' '))));
     if (body.empty()) body = "<p class=\"muted\">the model has no activation layers.</p>\n";
     b.sections.push_back({"activations", "Activations", body});
   }
@@ -405,8 +423,9 @@ Built Build(const LoadedRun& run, const std::string& name) {
   html += "</nav></div></header>\n<main>\n";
   for (const Section& s : b.sections)
     html += fmt::format("<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n", s.id, Escape(s.title), s.body);
-  html += fmt::format("<footer>Made by <code>actlab report</code> from <code>{}</code>.</footer>\n</main>\n</body>\n</html>\n",
-                      Escape(run.metrics_path));
+  html += fmt::format(
+      "<footer>Made by <code>actlab report</code> from <code>{}</code>.</footer>\n</main>\n</body>\n</html>\n",
+      Escape(run.metrics_path));
   b.html = std::move(html);
   return b;
 }
@@ -440,8 +459,10 @@ LoadedRun LoadRun(const std::string& run) {
   const json& m = r.metrics;
   if (!m.is_object() || m.value("command", std::string()) != "train" || !m.contains("epochs") ||
       !m.contains("config") || !m.contains("model"))
-    throw Error(r.metrics_path + ": not an actlab metrics file (it needs \"command\": \"train\", \"epochs\", "
-                "\"config\" and \"model\"); " + kRunHelp);
+    throw Error(r.metrics_path +
+                ": not an actlab metrics file (it needs \"command\": \"train\", \"epochs\", "
+                "\"config\" and \"model\"); " +
+                kRunHelp);
   r.history = history_from_json(m.at("epochs").dump(), r.metrics_path);
   if (r.history.empty())
     throw Error(r.metrics_path + ": no epochs recorded yet; let `actlab train` finish an epoch, then report");
@@ -449,7 +470,8 @@ LoadedRun LoadRun(const std::string& run) {
   r.layers = layers_from_json(m.at("model").dump(), r.metrics_path + " model").second;
   for (const LayerSpec& l : r.layers)
     if (l.kind == "activation" && !find(l.activation))
-      throw Error(r.metrics_path + ": model uses activation '" + l.activation + "', which this actlab does not know; "
+      throw Error(r.metrics_path + ": model uses activation '" + l.activation +
+                  "', which this actlab does not know; "
                   "report with the actlab that trained it");
   if (m.contains("diagnostics")) {
     r.has_diagnostics = true;
@@ -476,10 +498,13 @@ json FigureJson(const plot::Figure& fig) {
 }
 
 CLI::App* AddReportCommand(CLI::App& app, ReportOptions& o) {
-  auto* r = app.add_subcommand("report", "One self-contained HTML page of a training run: configuration, curves, "
-                                         "findings, per-layer diagnostics, the activations used");
-  r->add_option("RUN", o.run, "Run folder (`actlab train --run-dir DIR`) or metrics file (`--metrics-out`)")->required();
-  r->add_option("--out,-o", o.out, "HTML file to write (default RUN/report.html, or the metrics file's name with .html)");
+  auto* r = app.add_subcommand("report",
+                               "One self-contained HTML page of a training run: configuration, curves, "
+                               "findings, per-layer diagnostics, the activations used");
+  r->add_option("RUN", o.run, "Run folder (`actlab train --run-dir DIR`) or metrics file (`--metrics-out`)")
+      ->required();
+  r->add_option("--out,-o", o.out,
+                "HTML file to write (default RUN/report.html, or the metrics file's name with .html)");
   r->add_flag("--json", o.json, "Print {\"path\", \"run\", \"sections\", \"figures\", \"findings\", \"diagnostics\"}");
   r->footer("Example:\n  actlab train --data spirals --diagnose --run-dir runs/spirals\n  actlab report runs/spirals");
   return r;
@@ -489,7 +514,7 @@ int RunReport(const ReportOptions& o) {
   const LoadedRun run = LoadRun(o.run);
   std::string out = o.out;
   if (out.empty()) {
-    if (!run.checkpoint.empty() || fs::is_directory(o.run)) {
+    if (fs::is_directory(o.run)) {
       out = (fs::path(o.run) / "report.html").string();
     } else {
       fs::path p(o.run);

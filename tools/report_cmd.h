@@ -25,8 +25,8 @@ struct LoadedRun {
   TrainConfig config;
   std::vector<LayerSpec> layers;
   bool has_diagnostics = false;
-  diag::Report diagnostics;             // when has_diagnostics
-  std::vector<diag::Finding> findings;  // as the run recorded them
+  diag::Report diagnostics;              // when has_diagnostics
+  std::vector<diag::Finding> findings;   // as the run recorded them
   nlohmann::ordered_json layer_summary;  // diagnostics' per-layer summaries (array)
 };
 

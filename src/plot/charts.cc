@@ -121,8 +121,8 @@ plot::Figure diagnostics_figure(const diag::Report& r) {
     int colour = 0;
     for (const diag::LayerInfo& l : r.layers) {
       if (!is_activation(l)) continue;
-      for (auto [field, dashed] : {std::pair{&diag::LayerRecord::saturated, false},
-                                   std::pair{&diag::LayerRecord::inactive, true}}) {
+      for (auto [field, dashed] :
+           {std::pair{&diag::LayerRecord::saturated, false}, std::pair{&diag::LayerRecord::inactive, true}}) {
         plot::Series s = MakeSeries(layer_label(l), colour, dashed);
         for (const diag::StepRecord& st : r.steps) {
           s.x.push_back(double(st.step));
@@ -201,9 +201,10 @@ plot::Figure activation_curves(const std::vector<Activation>& acts, double lo, d
   for (size_t k = 0; k < acts.size(); ++k) {
     const Activation& a = acts[k];
     if (a.spec->shape != Shape::kElementwise)
-      throw Error(fmt::format("{}: works along an axis, so it has no curve f(x); plot its outputs over logits "
-                              "instead, e.g. actlab plot {} --logits 1,2,3,4",
-                              a.spec->name, a.spec->name));
+      throw Error(
+          fmt::format("{}: works along an axis, so it has no curve f(x); plot its outputs over logits "
+                      "instead, e.g. actlab plot {} --logits 1,2,3,4",
+                      a.spec->name, a.spec->name));
     // f from forward; f' from backward with dy = nullptr (dy = 1).
     std::vector<double> y(kSamples), dy(kSamples);
     forward(a, x.data(), y.data(), kSamples);
