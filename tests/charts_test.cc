@@ -20,6 +20,11 @@ namespace {
 using test::ErrorOf;
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
+struct FontCaches : ::testing::Environment {
+  void TearDown() override { plot::release_caches(); }  // else ASan reports fontconfig's caches as leaks
+};
+const auto* const kFontCaches = ::testing::AddGlobalTestEnvironment(new FontCaches);
+
 const plot::Panel* FindPanel(const plot::Figure& f, const std::string& title) {
   for (const plot::Panel& p : f.panels)
     if (p.title == title) return &p;

@@ -214,8 +214,8 @@ int RunPlot(const PlotOptions& o) {
   // The files of one call share their folder, extension and size, so what
   // would refuse the second (format, size, an unwritable folder) refuses the
   // first before anything is written.
+  ReleaseFontCaches release;
   for (const auto& [path, fig] : figs) plot::save(fig, path);
-  plot::release_caches();  // the process ends next: leave sanitizer builds nothing to report
   if (o.json) {
     nlohmann::ordered_json files = nlohmann::ordered_json::array();
     for (const auto& [path, fig] : figs) {

@@ -525,9 +525,9 @@ int RunReport(const ReportOptions& o) {
   std::string name = fs::path(o.run).lexically_normal().filename().string();
   if (name.empty() || name == ".") name = fs::path(o.run).lexically_normal().parent_path().filename().string();
   if (name.empty()) name = o.run;
+  ReleaseFontCaches release;
   const Built b = Build(run, name);
   WriteFileAtomic(out, b.html);
-  plot::release_caches();  // the process ends next: leave sanitizer builds nothing to report
 
   if (!o.json) {
     fmt::print("wrote {}\n", out);

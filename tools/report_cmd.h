@@ -40,6 +40,16 @@ LoadedRun LoadRun(const std::string& run);
 // such as the dashed f' of an overlay, are left out).
 nlohmann::ordered_json FigureJson(const plot::Figure& fig);
 
+// Frees cairo's and fontconfig's caches when the command ends, by an error
+// after drawing too: the process exits next, and sanitizer builds would
+// report the caches as leaks.
+struct ReleaseFontCaches {
+  ReleaseFontCaches() = default;
+  ReleaseFontCaches(const ReleaseFontCaches&) = delete;
+  ReleaseFontCaches& operator=(const ReleaseFontCaches&) = delete;
+  ~ReleaseFontCaches() { plot::release_caches(); }
+};
+
 struct ReportOptions {
   std::string run;
   std::string out;  // default: RUN/report.html, or the metrics file with .html
