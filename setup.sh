@@ -22,7 +22,7 @@ packages=(build-essential cmake ninja-build pkg-config git
           dataset-fashion-mnist libcairo2-dev)
 # Tests compare with PyTorch and read checkpoints with Python's safetensors
 # (from PyPI into build/venv, made by the tests themselves); benchmarks time PyTorch.
-[ "$mode" = test ] && packages+=(python3 python3-torch python3-venv python3-pip)
+[ "$mode" = test ] && packages+=(python3 python3-torch python3-venv python3-pip chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,7 @@
 #include "tools/diagnose_cmd.h"
 #include "tools/plot_cmd.h"
 #include "tools/recommend_cmd.h"
+#include "tools/report_cmd.h"
 #include "tools/train_cmd.h"
 #include "src/nn/blas.h"
 
@@ -259,13 +260,15 @@ int main(int argc, char** argv) {
   actlab::cli::AddDiagnoseCommand(app, diagnose_cmd);
   actlab::cli::PlotOptions plot_opts;
   auto* plot = actlab::cli::AddPlotCommand(app, plot_opts);
+  actlab::cli::ReportOptions report_opts;
+  auto* report = actlab::cli::AddReportCommand(app, report_opts);
 
   if (argc > 1 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == cmd;
     if (!known) {
-      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, diagnose, compare, recommend, plot (see 'actlab --help')\n",
+      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, diagnose, compare, recommend, plot, report (see 'actlab --help')\n",
                    cmd.c_str());
       return kUsageError;
     }
@@ -308,6 +311,7 @@ int main(int argc, char** argv) {
     if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict_opts);
     if (*diagnose_cmd.cmd) return actlab::cli::RunDiagnose(diagnose_cmd);
     if (*plot) return actlab::cli::RunPlot(plot_opts);
+    if (*report) return actlab::cli::RunReport(report_opts);
     if (*eval) {
       const auto a = actlab::Activation::make(name, ParseParams(raw_params));
       return dtype == "float64" ? Eval<double>(a, grad, axis_size) : Eval<float>(a, grad, axis_size);

@@ -9,17 +9,19 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "actlab/activation.h"
+#include "actlab/charts.h"
 #include "actlab/plot.h"
+#include "tools/report_cmd.h"
 
 namespace actlab::cli {
 namespace {
-
-constexpr size_t kSamples = 1001;  // 1000 intervals: kinks land on a sample for round ranges
 
 double ParseNumber(const std::string& text, const std::string& what, const std::string& example) {
   char* end = nullptr;
@@ -65,15 +67,6 @@ std::vector<Activation> MakeAll(const PlotOptions& o) {
   return acts;
 }
 
-std::string Title(const Activation& a) {
-  std::string t(a.spec->name);
-  std::vector<std::string> ps;
-  for (int k = 0; k < a.spec->num_params; ++k)
-    ps.push_back(fmt::format("{}={:g}", a.spec->params[k].name, a.params[k]));
-  if (!ps.empty()) t += fmt::format(" ({})", fmt::join(ps, ", "));
-  return t;
-}
-
 std::pair<double, double> ParseRange(const std::string& r) {
   const auto colon = r.find(':', 1);  // a leading '-' is a sign, never the separator
   if (colon == std::string::npos)
@@ -102,34 +95,7 @@ std::vector<double> ParseLogits(const std::string& text) {
 
 plot::Figure CurveFigure(const std::vector<Activation>& acts, const PlotOptions& o) {
   const auto [lo, hi] = ParseRange(o.range);
-  std::vector<double> x(kSamples);
-  for (size_t i = 0; i < kSamples; ++i) x[i] = lo + (hi - lo) * double(i) / double(kSamples - 1);
-  x.back() = hi;
-  plot::Figure fig;
-  plot::Panel all;
-  all.title = o.derivative ? "all (dashed: f')" : "all";
-  all.xlabel = "x";
-  for (size_t k = 0; k < acts.size(); ++k) {
-    const Activation& a = acts[k];
-    if (a.spec->shape != Shape::kElementwise)
-      throw Error(fmt::format("{}: works along an axis, so it has no curve f(x); plot its outputs over logits "
-                              "instead, e.g. actlab plot {} --logits 1,2,3,4",
-                              a.spec->name, a.spec->name));
-    std::vector<double> y(kSamples), dy(kSamples);
-    forward(a, x.data(), y.data(), kSamples);
-    backward(a, x.data(), static_cast<const double*>(nullptr), dy.data(), kSamples);
-    const std::string name(a.spec->name);
-    plot::Panel p;
-    p.title = Title(a);
-    p.xlabel = "x";
-    p.series.push_back({name + "(x)", x, y, plot::Kind::kLine, int(k), false});
-    if (o.derivative) p.series.push_back({name + "'(x)", x, dy, plot::Kind::kLine, int(k), true});
-    fig.panels.push_back(p);
-    all.series.push_back({name, x, y, plot::Kind::kLine, int(k), false});
-    if (o.derivative) all.series.push_back({"", x, dy, plot::Kind::kLine, int(k), true});
-  }
-  if (acts.size() > 1) fig.panels.push_back(all);
-  return fig;
+  return charts::activation_curves(acts, lo, hi, o.derivative);
 }
 
 plot::Figure LogitsFigure(const std::vector<Activation>& acts, const PlotOptions& o) {
@@ -152,7 +118,7 @@ plot::Figure LogitsFigure(const std::vector<Activation>& acts, const PlotOptions
     std::vector<double> y(a.spec->shape == Shape::kGlu ? z.size() / 2 : z.size());
     forward(a, z.data(), y.data(), z.size(), z.size());
     plot::Panel p;
-    p.title = Title(a) + " of [" + o.logits + "]";
+    p.title = charts::activation_title(a) + " of [" + o.logits + "]";
     p.xlabel = "class";
     p.ylabel = name == "log_softmax" ? "log-probability" : a.spec->shape == Shape::kGlu ? "output" : "probability";
     p.legend = plot::Legend::kNone;
@@ -167,21 +133,62 @@ plot::Figure LogitsFigure(const std::vector<Activation>& acts, const PlotOptions
   return fig;
 }
 
+// Lower-case extension without the dot ("png"); plot::save checks it.
+std::string Format(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (!ext.empty()) ext.erase(0, 1);
+  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+// --run: the curves to OUT (default RUN/curves.png), the diagnostics, when
+// recorded, beside it as OUT's stem + "-diagnostics" + OUT's extension.
+std::vector<std::pair<std::string, plot::Figure>> RunFigures(const PlotOptions& o) {
+  for (const char* flag : {"NAME", "--param", "--range", "--derivative", "--logits"})
+    if (o.cmd && o.cmd->count(flag))
+      throw Error(fmt::format("{} with --run: --run draws the run's own figures; give --run RUN [--out FILE] only, "
+                              "or activation names without --run",
+                              std::string(flag) == "--derivative" ? "--derivative/--no-derivative" : flag));
+  const LoadedRun run = LoadRun(o.run);
+  namespace fs = std::filesystem;
+  const fs::path out = !o.out.empty() ? fs::path(o.out) : fs::path(run.dir) / "curves.png";
+  std::vector<std::pair<std::string, plot::Figure>> figs;
+  figs.emplace_back(out.string(), charts::training_curves(run.history));
+  if (run.has_diagnostics) {
+    plot::Figure d = charts::diagnostics_figure(run.diagnostics);
+    if (!d.panels.empty()) {
+      fs::path dp = out;
+      dp.replace_filename(out.stem().string() + "-diagnostics" + out.extension().string());
+      figs.emplace_back(dp.string(), std::move(d));
+    }
+  }
+  return figs;
+}
+
 }  // namespace
 
 CLI::App* AddPlotCommand(CLI::App& app, PlotOptions& o) {
-  auto* p = app.add_subcommand("plot", "Draw activations (f and f') or softmax outputs to PNG, SVG or PDF");
-  p->add_option("NAME", o.names, "Activation names or aliases (see 'actlab list')")->required();
+  auto* p = app.add_subcommand("plot", "Draw activations (f and f') or softmax outputs, or a training run's curves "
+                                       "and diagnostics (--run), to PNG, SVG or PDF");
+  o.cmd = p;
+  p->add_option("NAME", o.names, "Activation names or aliases (see 'actlab list')");
   p->add_option("--param,-p", o.params, "Parameter KEY=VALUE for every named activation that has it (repeatable)");
   p->add_option("--range", o.range, "Interval of x as LO:HI (default -4:4)");
   p->add_flag("--derivative,!--no-derivative", o.derivative, "Also draw f'(x) dashed (default; --no-derivative: f only)");
   p->add_option("--logits", o.logits,
                 "For softmax, log_softmax, softmin, glu: comma-separated inputs; draws the outputs as bars");
-  p->add_option("--out,-o", o.out, "Output file: .png, .svg or .pdf (default NAME.png, or activations.png)");
+  p->add_option("--run", o.run,
+                "Instead of activations: a run folder (`train --run-dir`) or metrics file; draws its loss and "
+                "accuracy curves, and with --diagnose records a second file OUT-diagnostics");
+  p->add_option("--out,-o", o.out,
+                "Output file: .png, .svg or .pdf (default NAME.png, or activations.png for several; "
+                "--run: RUN/curves.png)");
   p->add_option("--width", o.width, "Width in pixels (PNG) or points (SVG, PDF); default 480 per panel column");
   p->add_option("--height", o.height, "Height; default 360 per panel row");
+  p->add_flag("--json", o.json, "Print {\"files\": [{\"path\", \"format\", \"width\", \"height\", \"panels\"}]}");
   p->footer("Examples:\n  actlab plot gelu silu mish --out smooth.png\n  actlab plot elu --param alpha=0.5 --range -6:3\n"
-            "  actlab plot softmax log_softmax --logits 1,2,3,4 --out softmax.svg");
+            "  actlab plot softmax log_softmax --logits 1,2,3,4 --out softmax.svg\n"
+            "  actlab plot --run runs/spirals --out curves.svg");
   return p;
 }
 
@@ -189,15 +196,37 @@ int RunPlot(const PlotOptions& o) {
   for (const auto& [flag, v] : {std::pair{"--width", o.width}, std::pair{"--height", o.height}})
     if (v != 0 && (v < 50 || v > 16384))
       throw Error(fmt::format("{} {}: out of range; use 50 to 16384 (or leave it out)", flag, v));
-  const std::vector<Activation> acts = MakeAll(o);
-  plot::Figure fig = o.logits.empty() ? CurveFigure(acts, o) : LogitsFigure(acts, o);
-  fig.width = o.width;
-  fig.height = o.height;
-  const std::string out =
-      !o.out.empty() ? o.out : acts.size() == 1 ? std::string(acts[0].spec->name) + ".png" : "activations.png";
-  plot::save(fig, out);
-  plot::release_caches();  // the process ends next: leave sanitizer builds nothing to report
-  fmt::print("wrote {}\n", out);
+  std::vector<std::pair<std::string, plot::Figure>> figs;
+  if (!o.run.empty()) {
+    figs = RunFigures(o);
+  } else {
+    if (o.names.empty())
+      throw Error("NAME is required: nothing to draw; name activations (actlab plot gelu relu) or a run (actlab plot --run DIR)");
+    const std::vector<Activation> acts = MakeAll(o);
+    const std::string out =
+        !o.out.empty() ? o.out : acts.size() == 1 ? std::string(acts[0].spec->name) + ".png" : "activations.png";
+    figs.emplace_back(out, o.logits.empty() ? CurveFigure(acts, o) : LogitsFigure(acts, o));
+  }
+  for (auto& [path, fig] : figs) {
+    fig.width = o.width;
+    fig.height = o.height;
+  }
+  // The files of one call share their folder, extension and size, so what
+  // would refuse the second (format, size, an unwritable folder) refuses the
+  // first before anything is written.
+  ReleaseFontCaches release;
+  for (const auto& [path, fig] : figs) plot::save(fig, path);
+  if (o.json) {
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
+    for (const auto& [path, fig] : figs) {
+      nlohmann::ordered_json f{{"path", path}, {"format", Format(path)}};
+      f.update(FigureJson(fig));
+      files.push_back(f);
+    }
+    fmt::print("{}\n", nlohmann::ordered_json{{"files", files}}.dump(2));
+  } else {
+    for (const auto& [path, fig] : figs) fmt::print("wrote {}\n", path);
+  }
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -326,6 +327,9 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
   c.train->add_flag("--diagnose", c.train_opts.diagnose,
                     "Record per-layer statistics and report problems (docs/diagnostics.md); with --metrics-out "
                     "they go under \"diagnostics\"");
+  c.train->add_option("--run-dir", c.train_opts.run_dir,
+                      "Keep the run in this folder (created if needed): DIR/model.safetensors and DIR/metrics.json, "
+                      "what `actlab report DIR` reads; instead of --save and --metrics-out");
   c.train->add_option("--diagnose-every", c.train_opts.diagnose_every, "--diagnose: steps between records")
       ->check(CLI::Range(size_t{1}, size_t{1000000}));
   AddEvaluatePredict(app, c);
@@ -394,7 +398,24 @@ void AddEvaluatePredict(CLI::App& app, TrainCommands& c) {
 }
 
 int RunTrain(TrainCommands& c) {
-  PreparedRun run = PrepareTrain(c.train, c.train_opts);
+  TrainOptions& o = c.train_opts;
+  if (!o.run_dir.empty())
+    for (const char* flag : {"--save", "--metrics-out"})
+      if (c.train->count(flag))
+        throw Error(std::string(flag) + " with --run-dir: the run folder already names both files "
+                    "(DIR/model.safetensors, DIR/metrics.json); give one or the other");
+  PreparedRun run = PrepareTrain(c.train, o);
+  // Created only once the flags and the data are known to be good, so a
+  // mistyped command leaves no empty folder behind.
+  if (!o.run_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.run_dir, ec);
+    if (ec || !std::filesystem::is_directory(o.run_dir))
+      throw Error("--run-dir " + o.run_dir + ": cannot create the folder (" +
+                  (ec ? ec.message() : std::string("a file of that name exists")) + "); choose another path");
+    o.save = (std::filesystem::path(o.run_dir) / "model.safetensors").string();
+    o.metrics_out = (std::filesystem::path(o.run_dir) / "metrics.json").string();
+  }
   if (c.train_opts.diagnose) return TrainDiagnosed(c.train_opts, run);
   return run.meta.dtype == "float64" ? TrainPrepared<double>(c.train_opts, run, nullptr)
                                      : TrainPrepared<float>(c.train_opts, run, nullptr);

@@ -42,6 +42,7 @@ struct TrainOptions {
   int threads = 0;
   std::string dtype = "float32";
   std::string save, resume, metrics_out;
+  std::string run_dir;  // actlab train --run-dir: DIR/model.safetensors + DIR/metrics.json
   bool quiet = false;
   bool diagnose = false;      // actlab train --diagnose (tools/diagnose_cmd.h)
   size_t diagnose_every = 50;

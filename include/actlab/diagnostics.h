@@ -171,6 +171,13 @@ std::string to_json(const Report& r, const std::vector<Finding>& findings);
 // The findings and layer summaries back from to_json's text (what
 // `actlab diagnose --run` prints). Error naming `source` when malformed.
 std::pair<std::vector<Finding>, std::string> findings_from_json(const std::string& text, const std::string& source);
+// The records back from to_json's text, or from a metrics file of
+// `actlab train --diagnose` that holds them under "diagnostics" (to draw them
+// again: include/actlab/charts.h). Per-step figures to_json leaves out (the
+// min/max/count of the moments) stay at their defaults. Error naming `source`
+// when malformed, inconsistent (a record of a layer that does not exist) or
+// without diagnostics.
+Report report_from_json(const std::string& text, const std::string& source);
 // Plain text, one paragraph per finding ("no problems found" when none).
 std::string findings_text(const std::vector<Finding>& findings);
 

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace actlab::plot {
@@ -73,6 +74,9 @@ std::string format_tick(double value, double step);
 void save(const Figure& figure, const std::string& path);
 // The figure as an SVG document (e.g. to embed in an HTML report).
 std::string render_svg(const Figure& figure);
+// {width, height} that save() and render_svg() give the figure: pixels for
+// PNG, points for SVG and PDF (Figure::width/height, else 480 x 360 per panel).
+std::pair<int, int> size(const Figure& figure);
 
 // Frees cairo's and fontconfig's process-wide font caches, which otherwise
 // live until exit (and leak checkers report them). Call it at the end of a

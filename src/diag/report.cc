@@ -296,6 +296,105 @@ std::pair<std::vector<Finding>, std::string> findings_from_json(const std::strin
   }
 }
 
+namespace {
+
+// A figure to_json may have written as null (non-finite) or, for fields of
+// another kind of layer, left out.
+double figure(const json& o, const char* key) {
+  if (!o.contains(key) || o.at(key).is_null()) return kNone;
+  return o.at(key).get<double>();
+}
+
+Histogram histogram_from(const json& h) {
+  Histogram out;
+  out.lo = h.at("lo").get<double>();
+  out.hi = h.at("hi").get<double>();
+  out.counts = h.at("counts").get<std::vector<uint64_t>>();
+  return out;
+}
+
+}  // namespace
+
+Report report_from_json(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(source + ": not valid JSON (" + e.what() + "); give the --metrics-out file of "
+                "`actlab train --diagnose`");
+  }
+  if (j.is_object() && (j.contains("command") || (!j.contains("steps") && j.contains("epochs")))) {
+    if (!j.contains("diagnostics"))
+      throw Error(source + ": has no \"diagnostics\"; train with `actlab train --diagnose --metrics-out FILE`");
+    j = j.at("diagnostics");
+  }
+  Report r;
+  // Records are indexed by layer (analyze() reads s.layers[i] for every
+  // dense layer i), so a record that does not line up with the layer list is
+  // refused here rather than read out of bounds later.
+  const auto check = [&](bool ok, const std::string& what) {
+    if (!ok) throw Error(source + ": diagnostics are inconsistent (" + what + "); give the file exactly as "
+                         "`actlab train --diagnose` wrote it");
+  };
+  try {
+    r.every = j.at("every").get<size_t>();
+    r.stopped = j.value("stopped", std::string());
+    for (const json& l : j.at("layers")) {
+      LayerInfo info;
+      info.index = l.at("index").get<size_t>();
+      info.kind = l.at("kind").get<std::string>();
+      info.units = l.at("units").get<size_t>();
+      info.activation = l.value("activation", std::string());
+      info.weight = l.value("weight", std::string());
+      check(info.index == r.layers.size(), fmt::format("layer {} listed as index {}", r.layers.size(), info.index));
+      r.layers.push_back(std::move(info));
+    }
+    for (const json& s : j.at("steps")) {
+      StepRecord rec;
+      rec.step = s.at("step").get<uint64_t>();
+      rec.epoch = s.at("epoch").get<size_t>();
+      rec.lr = figure(s, "lr");
+      rec.grad_norm = figure(s, "grad_norm");
+      for (const json& l : s.at("layers")) {
+        LayerRecord lr;
+        lr.layer = l.at("layer").get<size_t>();
+        check(lr.layer == rec.layers.size(),
+              fmt::format("step {}: record {} is of layer {}", rec.step, rec.layers.size(), lr.layer));
+        lr.input_grad_norm = figure(l, "input_grad_norm");
+        lr.nonfinite = l.value("nonfinite", false);
+        lr.pre.mean = figure(l, "pre_mean");
+        lr.pre.std = figure(l, "pre_std");
+        lr.out.mean = figure(l, "out_mean");
+        lr.out.std = figure(l, "out_std");
+        if (l.contains("histogram")) lr.pre_hist = histogram_from(l.at("histogram"));
+        lr.saturated = figure(l, "saturated");
+        lr.inactive = figure(l, "inactive");
+        lr.weight_norm = figure(l, "weight_norm");
+        lr.grad_norm = figure(l, "grad_norm");
+        lr.update_ratio = figure(l, "update_ratio");
+        rec.layers.push_back(std::move(lr));
+      }
+      check(rec.layers.size() == r.layers.size(), fmt::format("step {} has {} layer records for {} layers",
+                                                              rec.step, rec.layers.size(), r.layers.size()));
+      r.steps.push_back(std::move(rec));
+    }
+    for (const json& d : j.at("dead")) {
+      DeadRecord rec;
+      rec.epoch = d.at("epoch").get<size_t>();
+      rec.layer = d.at("layer").get<size_t>();
+      rec.units = d.at("units").get<size_t>();
+      rec.dead = d.at("dead").get<size_t>();
+      check(rec.layer < r.layers.size() && rec.dead <= rec.units,
+            fmt::format("dead-unit record of layer {}: {} of {} units", rec.layer, rec.dead, rec.units));
+      r.dead.push_back(rec);
+    }
+  } catch (const json::exception& e) {
+    throw Error(source + ": not a diagnostics report (" + e.what() + "); give the --metrics-out file of "
+                "`actlab train --diagnose`");
+  }
+  return r;
+}
+
 std::string findings_text(const std::vector<Finding>& findings) {
   if (findings.empty()) return "no problems found\n";
   std::string s;

@@ -715,6 +715,12 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 
 std::string format_tick(double value, double step) { return Tick(value, step, -1); }
 
+std::pair<int, int> size(const Figure& figure) {
+  int w, h, cols, rows;
+  Size(figure, w, h, cols, rows);
+  return {w, h};
+}
+
 std::string render_svg(const Figure& figure) {
   Check(figure, "render_svg");
   std::string out;
