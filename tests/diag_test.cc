@@ -218,10 +218,44 @@ TEST(DiagObserver, RecordsLayerFiguresAndUpdateRatio) {
   EXPECT_EQ(r.dead[0].dead, 1u);
 }
 
+// One epoch of `records` records of tiny(): unit 0 never active, unit 2
+// active in the first `dies_after` records, unit 1 in the first `one_until`.
+// Returns the dead count at the end of the epoch.
+size_t dead_after(uint64_t records, uint64_t dies_after, uint64_t one_until) {
+  Model<double> m = tiny();
+  Tensor<double> x(1, 2), dout(1, 1);
+  x(0, 0) = -1;
+  x(0, 1) = 1;
+  dout(0, 0) = 1;
+  Observer<double> obs(1);
+  for (uint64_t step = 0; step < records; ++step) {
+    param(m, "0.bias")[2] = step < dies_after ? 1 : -1;
+    param(m, "0.weight")[1 * 2 + 1] = step < one_until ? 1 : -1;
+    m.forward(x, Mode::kTrain, step);
+    m.backward(dout);
+    obs.after_backward(m, step, 1);
+    obs.after_update(m, step, 0.1);
+  }
+  obs.end_epoch(m, EpochRecord{});
+  return obs.report().dead.at(0).dead;
+}
+
+TEST(DiagObserver, DeadWindowIsTheEpochsSecondHalfAtMostTen) {
+  // 30 records: the window is the last 10 (21..30).
+  EXPECT_EQ(dead_after(30, 20, 21), 2u);  // unit 2 dead, unit 1 active in record 21
+  EXPECT_EQ(dead_after(30, 20, 20), 3u);
+  // 10 records (one epoch recorded every 50 steps): the last 5. A unit alive
+  // only at step 0 is dead, as a too-high learning rate leaves it.
+  EXPECT_EQ(dead_after(10, 1, 6), 2u);
+  EXPECT_EQ(dead_after(10, 1, 5), 3u);
+  // 1 record: that one.
+  EXPECT_EQ(dead_after(1, 0, 1), 2u);
+}
+
 TEST(DiagObserver, UnitsThatDieMidEpochCount) {
   // 12 records in one epoch; unit 2 active in the first 2, unit 1 in the
-  // first 3. The window is the last 10 records (3..12): unit 2 is dead,
-  // unit 1 active in record 3 is not.
+  // first 7. The window is the last 6 records (7..12): unit 2 is dead,
+  // unit 1 active in record 7 is not.
   Model<double> m = tiny();
   Tensor<double> x(1, 2), dout(1, 1);
   x(0, 0) = -1;
@@ -230,7 +264,7 @@ TEST(DiagObserver, UnitsThatDieMidEpochCount) {
   Observer<double> obs(1);
   for (uint64_t step = 0; step < 12; ++step) {
     param(m, "0.bias")[2] = step < 2 ? 1 : -1;
-    param(m, "0.weight")[1 * 2 + 1] = step < 3 ? 1 : -1;
+    param(m, "0.weight")[1 * 2 + 1] = step < 7 ? 1 : -1;
     m.forward(x, Mode::kTrain, step);
     m.backward(dout);
     obs.after_backward(m, step, 1);

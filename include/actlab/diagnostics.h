@@ -121,8 +121,9 @@ struct StepRecord {
 };
 
 // Dead units of one zero-region activation layer at the end of an epoch:
-// units with f' == 0 on every row of the epoch's last kDeadWindow recorded
-// batches (all of them when fewer), so a unit that dies mid-epoch counts.
+// units with f' == 0 on every row of the epoch's last recorded batches: the
+// second half of the epoch's records (rounded up), at most kDeadWindow, so a
+// unit that dies mid-epoch counts.
 inline constexpr size_t kDeadWindow = 10;
 struct DeadRecord {
   size_t epoch = 0, layer = 0;

@@ -52,7 +52,11 @@ void Observer<T>::close_epoch() {
     d.epoch = epoch_;
     d.layer = i;
     d.units = last_active_[i].size();
-    const size_t window = std::min(epoch_records_, kDeadWindow);
+    // The epoch's second half, at most kDeadWindow records: with few records
+    // per epoch a window of all of them would reach back to the first
+    // (step 0 of a run), before a too-high learning rate has had a step to
+    // kill anything.
+    const size_t window = std::min(kDeadWindow, epoch_records_ - epoch_records_ / 2);
     for (size_t a : last_active_[i]) d.dead += a + window <= epoch_records_;
     report_.dead.push_back(d);
   }
