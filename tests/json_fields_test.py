@@ -28,7 +28,8 @@ def parse_doc(path):
                 meaning = m.group(2)
                 # A map (names chosen by the data, "name → number") is checked
                 # as a whole, not field by field.
-                current[m.group(1)] = (meaning.startswith("*optional*"), "→" in meaning)
+                current[m.group(1)] = (meaning.startswith("*optional*"),
+                                       "→" in meaning or "checked as a whole" in meaning)
     return sections
 
 
@@ -91,6 +92,27 @@ class Fields(unittest.TestCase):
 
     def test_list(self):
         self.check("list", run("list", "--json"))
+
+    def test_info(self):
+        self.check("info", run("info", "--json"))
+
+    def test_train(self):
+        with open(self.metrics) as f:
+            written = f.read()
+        printed = run("train", "--data", "moons", "--rows", "200", "--layers", "2-8-2", "--epochs", "2", "--json",
+                      "--diagnose", "--diagnose-every", "5")
+        plain = run("train", "--data", "xor", "--rows", "16", "--layers", "2-4-1", "--act", "sigmoid",
+                    "--epochs", "2", "--val-fraction", "0", "--json")
+        self.assertNotIn("diagnostics", json.loads(plain))
+        self.check("train", written, printed, plain)
+
+    def test_plot(self):
+        self.check("plot", run("plot", "relu", "gelu", "--out", os.path.join(TMP, "a.svg"), "--json"),
+                   run("plot", "softmax", "--logits", "1,2,3", "--out", os.path.join(TMP, "s.svg"), "--json"),
+                   run("plot", "--run", self.metrics, "--out", os.path.join(TMP, "c.svg"), "--json"))
+
+    def test_report(self):
+        self.check("report", run("report", self.metrics, "--out", os.path.join(TMP, "r.html"), "--json"))
 
     def test_bench(self):
         self.check("bench", run("bench", "--only", "relu", "--json"))

@@ -113,11 +113,12 @@ int train_diagnosed(const TrainOptions& o, PreparedRun& run) {
   } catch (const Error& e) {
     // Say what the records showed before the error ends the run.
     obs.finish(e.what());
-    fmt::print("diagnostics:\n{}", diag::findings_text(diag::analyze(obs.report())));
+    if (!o.json) fmt::print("diagnostics:\n{}", diag::findings_text(diag::analyze(obs.report())));
     std::fflush(stdout);
     throw;
   }
-  fmt::print("diagnostics:\n{}", diag::findings_text(diag::analyze(obs.report())));
+  // --json: the findings are in the printed object's "diagnostics".
+  if (!o.json) fmt::print("diagnostics:\n{}", diag::findings_text(diag::analyze(obs.report())));
   return rc;
 }
 

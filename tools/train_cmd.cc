@@ -222,8 +222,9 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
     model.initialize(meta.config.seed, init_from_name(meta.config.init));
   }
   const std::string summary = model.summary();
-  const bool tty = isatty(fileno(stderr)) && !o.quiet;
-  if (!o.quiet) {
+  const bool quiet = o.quiet || o.json;  // --json: stdout holds only the JSON object
+  const bool tty = isatty(fileno(stderr)) && !quiet;
+  if (!quiet) {
     fmt::print("data: {} ({} train, {} validation, {} test rows, {} features, {})\n", splits.train.name,
                splits.train.rows, splits.validation.rows, splits.test.rows, splits.train.features,
                splits.train.classification() ? fmt::format("{} classes", splits.train.classes)
@@ -259,7 +260,7 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
   }
   cb.on_epoch = [&](const EpochRecord& r) {
     if (tty) std::fprintf(stderr, "\r\033[K");
-    if (o.quiet) return;
+    if (quiet) return;
     std::string line = fmt::format("epoch {:>3}/{}  train loss {} acc {}", r.epoch, meta.config.epochs,
                                    num(r.train_loss), pct(r.train_accuracy));
     if (std::isfinite(r.val_loss)) line += fmt::format("  val loss {} acc {}", num(r.val_loss), pct(r.val_accuracy));
@@ -268,11 +269,13 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
     fmt::print("{}\n", line);
     std::fflush(stdout);
   };
-  auto write_metrics = [&]() {
-    if (o.metrics_out.empty()) return;
+  auto metrics = [&]() {
     json j = metrics_json(o, meta, model.parameter_count(), summary, state.history, splits, actlab::threads());
     if (prepared.diagnostics) j["diagnostics"] = json::parse(prepared.diagnostics());
-    WriteFileAtomic(o.metrics_out, j.dump(2) + "\n");
+    return j;
+  };
+  auto write_metrics = [&]() {
+    if (!o.metrics_out.empty()) WriteFileAtomic(o.metrics_out, metrics().dump(2) + "\n");
   };
   auto checkpoint = [&]() {
     if (!save_path.empty()) save_checkpoint(save_path, model, meta, &state);
@@ -285,6 +288,10 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
     run.epochs = std::min(run.epochs, o.stop_after);
   }
   train(model, run, splits, state, cb, checkpoint, meta.config.epochs, observer);
+  if (o.json) {
+    fmt::print("{}\n", metrics().dump(2));
+    return 0;
+  }
   if (state.history.empty()) return 0;
   const EpochRecord& last = state.history.back();
   double total = 0;
@@ -299,7 +306,7 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
     fmt::print("final train loss: {} after {} epochs, {:.1f} s of training\n", num(last.train_loss),
                last.epoch, total);
   }
-  if (!save_path.empty() && !o.quiet) fmt::print("saved {}\n", save_path);
+  if (!save_path.empty() && !quiet) fmt::print("saved {}\n", save_path);
   return 0;
 }
 
@@ -324,6 +331,8 @@ void AddDataOptions(CLI::App* cmd, DataOptions& d) {
 void AddTrainCommands(CLI::App& app, TrainCommands& c) {
   c.train = app.add_subcommand("train", "Train a network (default: 784-256-128-10 ReLU on Fashion-MNIST)");
   AddTrainFlags(c.train, c.train_opts);
+  c.train->add_flag("--json", c.train_opts.json,
+                    "Print the metrics (what --metrics-out writes, docs/json.md) as one JSON object, no text");
   c.train->add_flag("--diagnose", c.train_opts.diagnose,
                     "Record per-layer statistics and report problems (docs/diagnostics.md); with --metrics-out "
                     "they go under \"diagnostics\"");

@@ -44,6 +44,7 @@ struct TrainOptions {
   std::string save, resume, metrics_out;
   std::string run_dir;  // actlab train --run-dir: DIR/model.safetensors + DIR/metrics.json
   bool quiet = false;
+  bool json = false;          // actlab train --json: the metrics object on stdout, no text
   bool diagnose = false;      // actlab train --diagnose (tools/diagnose_cmd.h)
   size_t diagnose_every = 50;
 };
