@@ -212,6 +212,19 @@ if CASE == "synthetic":
     assert info["diagnostics"] is False and info["findings"] == []
     assert [f["section"] for f in info["figures"]] == ["curves", "activations"], info["figures"]
     check_report(info["path"], info, False)
+
+    # A run that diverged: the page says it stopped and why, and a huge loss fits its card.
+    div = os.path.join(TMP, "diverged")
+    run("train", "--data", "moons", "--rows", "200", "--layers", "2-16-2", "--optimizer", "sgd", "--lr", "1e6",
+        "--epochs", "3", "--diagnose", "--diagnose-every", "2", "--quiet", "--run-dir", div, code=2)
+    m = json.load(open(os.path.join(div, "metrics.json")))
+    assert "diverged" in m["stopped"] and m["diagnostics"]["stopped"] == m["stopped"], m["stopped"]
+    assert len(m["epochs"]) < 3, m["epochs"]
+    info = report_json(div)
+    html = check_report(info["path"], info, True)
+    assert "Training stopped early, after epoch %d: training diverged" % len(m["epochs"]) in html
+    big = re.findall(r'<div class="v">([^<]*)</div><div class="k">final (?:test|train) loss', html)
+    assert big and len(big[0]) <= 10, big
 elif CASE == "fashion_mnist":
     # Raw pixels (0..255) into sigmoid saturate the first layer (tests/diagnose_cli_test.py): the finding,
     # its advice and the saturated share are on the page.

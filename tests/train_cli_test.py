@@ -167,6 +167,7 @@ class Metrics(unittest.TestCase):
                       "test_accuracy", "seconds", "samples_per_second", "lr"):
                 self.assertIn(k, e)
         self.assertEqual(m["final"]["test_accuracy"], m["epochs"][-1]["test_accuracy"])
+        self.assertEqual(m["stopped"], "")
         self.assertIn("total parameters", out)
         self.assertTrue(out.strip().splitlines()[-1].startswith("final test accuracy"), out)
 

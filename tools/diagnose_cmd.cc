@@ -107,12 +107,14 @@ template <class T>
 int train_diagnosed(const TrainOptions& o, PreparedRun& run) {
   diag::Observer<T> obs(o.diagnose_every);
   run.diagnostics = [&obs]() { return diag::to_json(obs.report(), diag::analyze(obs.report())); };
+  run.on_stop = [&obs](const std::string& why) { obs.finish(why); };
   int rc = 0;
   try {
     rc = TrainPrepared<T>(o, run, &obs);
   } catch (const Error& e) {
-    // Say what the records showed before the error ends the run.
-    obs.finish(e.what());
+    // Say what the records showed before the error ends the run (on_stop
+    // has closed them, unless the error came before training).
+    if (obs.report().stopped.empty()) obs.finish(e.what());
     if (!o.json) fmt::print("diagnostics:\n{}", diag::findings_text(diag::analyze(obs.report())));
     std::fflush(stdout);
     throw;

@@ -229,8 +229,13 @@ Built Build(const LoadedRun& run, const std::string& name) {
     }
     std::vector<std::pair<std::string, std::string>> cards;
     if (std::isfinite(last.test_accuracy)) cards.push_back({Pct(last.test_accuracy), "final test accuracy"});
-    if (std::isfinite(last.test_loss)) cards.push_back({fmt::format("{:.4f}", last.test_loss), "final test loss"});
-    if (!std::isfinite(last.test_loss)) cards.push_back({fmt::format("{:.4f}", last.train_loss), "final train loss"});
+    // 4 decimals for the usual losses; a diverging run's 2.4e+24 in a form that fits its card.
+    auto loss = [](double v) {
+      return std::isfinite(v) && (std::fabs(v) >= 1e4 || (v != 0 && std::fabs(v) < 1e-3)) ? fmt::format("{:.3g}", v)
+                                                                                          : fmt::format("{:.4f}", v);
+    };
+    if (std::isfinite(last.test_loss)) cards.push_back({loss(last.test_loss), "final test loss"});
+    if (!std::isfinite(last.test_loss)) cards.push_back({loss(last.train_loss), "final train loss"});
     if (std::isfinite(run.history[best].val_accuracy))
       cards.push_back({Pct(run.history[best].val_accuracy),
                        fmt::format("best validation accuracy (epoch {})", run.history[best].epoch)});
@@ -246,8 +251,12 @@ Built Build(const LoadedRun& run, const std::string& name) {
       body += fmt::format("<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>\n", Escape(v),
                           Escape(k));
     body += "</div>\n";
-    if (run.has_diagnostics && !run.diagnostics.stopped.empty())
-      body += fmt::format("<p class=\"note\">Training stopped early: {}</p>\n", Escape(run.diagnostics.stopped));
+    // Metrics files from before "stopped" existed only have the diagnostics' copy.
+    std::string stopped = m.contains("stopped") && m.at("stopped").is_string() ? m.at("stopped").get<std::string>() : "";
+    if (stopped.empty() && run.has_diagnostics) stopped = run.diagnostics.stopped;
+    if (!stopped.empty())
+      body += fmt::format("<p class=\"note\">Training stopped early, after epoch {}: {}</p>\n", last.epoch,
+                          Escape(stopped));
     b.sections.push_back({"summary", "Summary", body});
   }
 

@@ -269,8 +269,10 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
     fmt::print("{}\n", line);
     std::fflush(stdout);
   };
+  std::string stopped;  // why training ended early ("" while it has not)
   auto metrics = [&]() {
     json j = metrics_json(o, meta, model.parameter_count(), summary, state.history, splits, actlab::threads());
+    j["stopped"] = stopped;
     if (prepared.diagnostics) j["diagnostics"] = json::parse(prepared.diagnostics());
     return j;
   };
@@ -287,7 +289,21 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
       throw Error(fmt::format("--stop-after {}: the run is already at epoch {}", o.stop_after, state.epochs_done));
     run.epochs = std::min(run.epochs, o.stop_after);
   }
-  train(model, run, splits, state, cb, checkpoint, meta.config.epochs, observer);
+  try {
+    train(model, run, splits, state, cb, checkpoint, meta.config.epochs, observer);
+  } catch (const Error& e) {
+    // The metrics file says why the run ended where it did (a report of a
+    // diverged run would otherwise look like a finished one). The checkpoint
+    // keeps the last good epoch.
+    stopped = e.what();
+    if (prepared.on_stop) prepared.on_stop(stopped);
+    try {
+      write_metrics();
+    } catch (const Error&) {
+      // the training error is the one to report
+    }
+    throw;
+  }
   if (o.json) {
     fmt::print("{}\n", metrics().dump(2));
     return 0;
@@ -576,7 +592,7 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
   if (meta.input_features != splits.train.features)
     throw Error(fmt::format("{}: the checkpoint's model takes {} features but {} has {}", o.resume,
                             meta.input_features, splits.train.name, splits.train.features));
-  return PreparedRun{std::move(meta), std::move(splits), resuming, {}};
+  return PreparedRun{std::move(meta), std::move(splits), resuming, {}, {}};
 }
 
 namespace {

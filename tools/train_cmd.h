@@ -88,6 +88,10 @@ struct PreparedRun {
   bool resuming = false;
   // When set, --metrics-out gets its text (JSON) under "diagnostics".
   std::function<std::string()> diagnostics;
+  // When set, called with the reason when training stops with an error,
+  // before the metrics are written a last time (the diagnostics close their
+  // partial epoch).
+  std::function<void(const std::string&)> on_stop;
 };
 // Validates the flags given on `cmd`, loads the data, builds the
 // configuration. Throws actlab::Error naming the flag.
