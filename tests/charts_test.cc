@@ -139,7 +139,7 @@ TEST(Charts, DiagnosticsFigureDrawsTheRecords) {
   EXPECT_TRUE(sat->series[0].dashed);
   EXPECT_EQ(sat->series[1].y[0], r.steps[0].layers[3].inactive);
 
-  const plot::Panel* dead = FindPanel(f, "dead units per epoch");
+  const plot::Panel* dead = FindPanel(f, "dead (solid) / off (dashed) units per epoch");
   ASSERT_NE(dead, nullptr);
   ASSERT_EQ(dead->series.size(), 2u);
   EXPECT_EQ(dead->series[0].x.size(), 2u);  // two epochs
@@ -175,7 +175,7 @@ TEST(Charts, SaturatingActivationsGetSolidLinesAndNoDeadPanel) {
   ASSERT_EQ(sat->series.size(), 2u);
   EXPECT_FALSE(sat->series[0].dashed);
   EXPECT_EQ(sat->series[0].label, "layer 1 tanh");
-  EXPECT_EQ(FindPanel(f, "dead units per epoch"), nullptr);  // tanh has no zero region
+  EXPECT_EQ(FindPanel(f, "dead (solid) / off (dashed) units per epoch"), nullptr);  // tanh has no zero region
 }
 
 TEST(Charts, DiagnosticsWithoutRecordsHaveNoPanels) {

@@ -146,12 +146,12 @@ TEST(DiagStats, DeadUnitsNeedEveryRowInactive) {
 
 // 2 -> dense 3 -> relu -> dense 1, weights by hand: unit 2 of the hidden
 // layer has zero weights and bias -1, so it is dead on every row.
-Model<double> tiny() {
+Model<double> tiny(const std::string& activation = "relu") {
   LayerSpec d1, a, d2;
   d1.kind = "dense";
   d1.units = 3;
   a.kind = "activation";
-  a.activation = "relu";
+  a.activation = activation;
   d2.kind = "dense";
   d2.units = 1;
   Model<double> m(2, {d1, a, d2});
@@ -252,6 +252,49 @@ TEST(DiagObserver, DeadWindowIsTheEpochsSecondHalfAtMostTen) {
   EXPECT_EQ(dead_after(1, 0, 1), 2u);
 }
 
+TEST(DiagObserver, RectifiersCountOffUnitsAndOnlyZeroRegionsDeadOnes) {
+  // The input (-1, 1) of tiny(): unit 0 gets -1, unit 1 gets 1, unit 2 the
+  // bias -1. Two steps in one epoch.
+  auto epoch = [](const std::string& act) {
+    Model<double> m = tiny(act);
+    Tensor<double> x(1, 2), dout(1, 1);
+    x(0, 0) = -1;
+    x(0, 1) = 1;
+    dout(0, 0) = 1;
+    Observer<double> obs(1);
+    for (uint64_t step = 0; step < 2; ++step) {
+      m.forward(x, Mode::kTrain, step);
+      m.backward(dout);
+      obs.after_backward(m, step, 1);
+      obs.after_update(m, step, 0.1);
+    }
+    obs.end_epoch(m, EpochRecord{});
+    return obs.report();
+  };
+  const Report relu = epoch("relu");
+  ASSERT_EQ(relu.dead.size(), 1u);
+  EXPECT_TRUE(relu.dead[0].has_dead && relu.dead[0].has_off);
+  EXPECT_EQ(relu.dead[0].dead, 2u);
+  EXPECT_EQ(relu.dead[0].off, 2u);  // relu's off units are its dead ones
+  const Report leaky = epoch("leaky_relu");
+  ASSERT_EQ(leaky.dead.size(), 1u);
+  EXPECT_FALSE(leaky.dead[0].has_dead);  // f' = 0.01 there: still learning
+  EXPECT_TRUE(leaky.dead[0].has_off);
+  EXPECT_EQ(leaky.dead[0].off, 2u);
+  EXPECT_EQ(leaky.dead[0].units, 3u);
+  // No dead_units finding for leaky_relu, however many units are off.
+  for (const Finding& f : analyze(leaky)) EXPECT_NE(f.kind, "dead_units");
+  EXPECT_EQ(epoch("tanh").dead.size(), 0u);  // neither a zero region nor a rectifier
+  // Both survive the JSON round trip ("dead": null for leaky_relu).
+  const std::string text = to_json(leaky, analyze(leaky));
+  EXPECT_NE(text.find(R"("dead":null,"off":2)"), std::string::npos) << text;
+  const Report back = report_from_json(text, "test");
+  ASSERT_EQ(back.dead.size(), 1u);
+  EXPECT_FALSE(back.dead[0].has_dead);
+  EXPECT_TRUE(back.dead[0].has_off);
+  EXPECT_EQ(back.dead[0].off, 2u);
+}
+
 TEST(DiagObserver, UnitsThatDieMidEpochCount) {
   // 12 records in one epoch; unit 2 active in the first 2, unit 1 in the
   // first 7. The window is the last 6 records (7..12): unit 2 is dead,
@@ -293,7 +336,7 @@ Report hand_report(double g_first, double g_last, double ratio, double saturated
     s.layers[1].saturated = saturated;
     r.steps.push_back(s);
   }
-  r.dead.push_back({1, 1, 10, dead});
+  r.dead.push_back({1, 1, 10, true, dead});
   return r;
 }
 

@@ -86,6 +86,16 @@ elif CASE == "dead":
     # The control: the default SGD rate leaves the units alive.
     ok = diagnose(*args, "--lr", "0.05")
     assert "dead_units" not in kinds(ok), ok["findings"]
+    # Adam at 30x its rate: relu's units die (a finding); leaky_relu's are
+    # pushed below zero as often ("off") but keep a gradient: no dead units.
+    adam = ["--layers", "784-64-64-10", "--val-fraction", "0", "--optimizer", "adam", "--lr", "0.03"]
+    relu = diagnose(*adam, "--act", "relu")
+    assert "dead_units" in kinds(relu), relu["findings"]
+    leaky = diagnose(*adam, "--act", "leaky_relu")
+    assert "dead_units" not in kinds(leaky), leaky["findings"]
+    first = lambda out: next(l for l in out["layers"] if l["index"] == 1)["dead"]
+    assert first(relu)["dead"] == first(relu)["off"] > 0.5 * 64, first(relu)
+    assert first(leaky)["dead"] is None and 0 < first(leaky)["off"] < first(relu)["off"], first(leaky)
 elif CASE == "saturation":
     # Raw pixels (0..255) into sigmoid: the first layer's inputs are hundreds wide.
     args = ["--layers", "784-64-64-10", "--act", "sigmoid", "--val-fraction", "0", "--every", "20"]

@@ -36,8 +36,12 @@ std::string layers_table(const json& layers) {
       if (l.contains("dead")) {
         const json& d = l.at("dead");
         const double units = d.at("units").get<double>();
-        figs += fmt::format("  dead {}/{} ({:.1f}%)", d.at("dead").get<size_t>(), d.at("units").get<size_t>(),
-                            units > 0 ? 100 * d.at("dead").get<double>() / units : 0.0);
+        // relu's off units are its dead ones: shown once.
+        for (const char* k : {"dead", "off"}) {
+          if (!d.contains(k) || d.at(k).is_null() || (k == std::string("off") && d.at("dead").is_number())) continue;
+          figs += fmt::format("  {} {}/{} ({:.1f}%)", k, d.at(k).get<size_t>(), d.at("units").get<size_t>(),
+                              units > 0 ? 100 * d.at(k).get<double>() / units : 0.0);
+        }
       }
     }
     if (l.contains("weight_norm"))

@@ -337,29 +337,36 @@ Built Build(const LoadedRun& run, const std::string& name) {
     std::string t =
         "<div class=\"scroll\"><table class=\"layers\"><thead><tr><th>layer</th><th>kind</th><th class=\"n\">units</th>"
         "<th class=\"n\">pre mean</th><th class=\"n\">pre std</th><th class=\"n\">saturated</th>"
-        "<th class=\"n\">f'=0 share</th><th class=\"n\">dead</th><th class=\"n\">||W||</th><th class=\"n\">||dW||</th>"
+        "<th class=\"n\">f'=0 share</th><th class=\"n\">dead</th><th class=\"n\">off</th><th class=\"n\">||W||</th><th class=\"n\">||dW||</th>"
         "<th class=\"n\">update / ||W||</th><th class=\"n\">input grad RMS</th></tr></thead><tbody>\n";
     for (const json& l : run.layer_summary) {
       const json& pre = l.contains("pre") ? l.at("pre") : json::object();
       std::string kind = l.value("kind", std::string("?"));
       if (l.contains("activation") && l.at("activation").is_string()) kind = l.at("activation").get<std::string>();
-      std::string dead = "–";
+      std::string dead = "–", off = "–";
       if (l.contains("dead") && l.at("dead").is_object()) {
-        const double units = Num(l.at("dead"), "units"), n = Num(l.at("dead"), "dead");
-        dead = fmt::format("{:.0f} ({})", n, units > 0 ? Pct(n / units) : "–");
+        const double units = Num(l.at("dead"), "units");
+        auto count = [&](const char* k) {
+          const double n = Num(l.at("dead"), k);
+          return std::isfinite(n) ? fmt::format("{:.0f} ({})", n, units > 0 ? Pct(n / units) : "–") : std::string("–");
+        };
+        dead = count("dead");
+        off = count("off");
       }
       t += fmt::format(
           "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
           "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-          "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+          "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
           l.value("index", size_t{0}), Escape(kind), l.value("units", size_t{0}), Fig(Num(pre, "mean")),
-          Fig(Num(pre, "std")), Pct(Num(l, "saturated")), Pct(Num(l, "inactive")), Escape(dead),
+          Fig(Num(pre, "std")), Pct(Num(l, "saturated")), Pct(Num(l, "inactive")), Escape(dead), Escape(off),
           Fig(Num(l, "weight_norm")), Fig(Num(l, "grad_norm")), Fig(Num(l, "update_ratio")),
           Fig(Num(l, "input_grad_norm")));
     }
     t += "</tbody></table></div>\n<p class=\"muted\">pre mean/std and ||W||: the last record; saturated, f'=0 share, "
          "||dW||, update ratio and input gradient RMS: medians over every record; dead: units with f' = 0 on "
-         "every row of the last epoch's final records. Definitions in docs/diagnostics.md.</p>\n";
+         "every row of the last epoch's final records; off: units of a rectifier (relu, leaky_relu, elu, gelu...) whose "
+         "input stayed <= 0 on those rows (relu's are its dead units; leaky_relu's and elu's still learn). "
+         "Definitions in docs/diagnostics.md.</p>\n";
     const plot::Figure f = charts::diagnostics_figure(run.diagnostics);
     if (!f.panels.empty()) {
       b.figures.push_back({"layers", "diagnostics", f});

@@ -125,9 +125,16 @@ struct StepRecord {
 // second half of the epoch's records (rounded up), at most kDeadWindow, so a
 // unit that dies mid-epoch counts.
 inline constexpr size_t kDeadWindow = 10;
+// Rectifier layers (DerivativeProfile::rectifier) also count their off units
+// over the same window: input <= 0 on every row (for relu the dead ones;
+// leaky_relu's and elu's still learn through their small slope).
 struct DeadRecord {
   size_t epoch = 0, layer = 0;
-  size_t units = 0, dead = 0;
+  size_t units = 0;
+  bool has_dead = true;   // the activation has a zero region of f'
+  size_t dead = 0;
+  bool has_off = false;   // the activation is a rectifier
+  size_t off = 0;
 };
 
 struct LayerInfo {
@@ -209,7 +216,9 @@ class Observer : public TrainObserver<T> {
   // Per layer, per unit: the last of this epoch's records (1-based) in which
   // the unit was active; 0: never.
   std::vector<std::vector<size_t>> last_active_;
-  std::vector<uint8_t> active_;  // scratch for mark_active
+  // The same for input > 0 (rectifier layers: off units).
+  std::vector<std::vector<size_t>> last_positive_;
+  std::vector<uint8_t> active_;  // scratch for mark_active and mark_positive
   size_t epoch_records_ = 0;
   std::vector<bool> seen_;  // layer looked at this epoch
   std::vector<std::vector<T>> before_;        // dense weights before the update

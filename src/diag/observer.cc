@@ -21,6 +21,7 @@ void Observer<T>::setup(Model<T>& model) {
   acts_.assign(L, Activation::make("identity"));
   profiles_.assign(L, DerivativeProfile{});
   last_active_.assign(L, {});
+  last_positive_.assign(L, {});
   seen_.assign(L, false);
   before_.assign(L, {});
   const auto params = model.named_parameters();
@@ -51,13 +52,16 @@ void Observer<T>::close_epoch() {
     DeadRecord d;
     d.epoch = epoch_;
     d.layer = i;
-    d.units = last_active_[i].size();
+    d.has_dead = profiles_[i].zero_region;
+    d.has_off = profiles_[i].rectifier;
+    d.units = d.has_dead ? last_active_[i].size() : last_positive_[i].size();
     // The epoch's second half, at most kDeadWindow records: with few records
     // per epoch a window of all of them would reach back to the first
     // (step 0 of a run), before a too-high learning rate has had a step to
     // kill anything.
     const size_t window = std::min(kDeadWindow, epoch_records_ - epoch_records_ / 2);
     for (size_t a : last_active_[i]) d.dead += a + window <= epoch_records_;
+    for (size_t a : last_positive_[i]) d.off += a + window <= epoch_records_;
     report_.dead.push_back(d);
   }
   epoch_ = 0;
@@ -70,6 +74,7 @@ void Observer<T>::after_backward(Model<T>& model, uint64_t step, size_t epoch) {
     close_epoch();
     epoch_ = epoch;
     for (auto& a : last_active_) a.clear();
+    for (auto& a : last_positive_) a.clear();
     seen_.assign(seen_.size(), false);
     epoch_records_ = 0;
   }
@@ -102,6 +107,14 @@ void Observer<T>::after_backward(Model<T>& model, uint64_t step, size_t epoch) {
         seen_[i] = true;
       } else if (p.elementwise) {
         lr.saturated = saturated_fraction(acts_[i], x.data(), x.size(), p.peak, scratch_);
+      }
+      if (p.elementwise && p.rectifier) {
+        active_.assign(x.cols(), 0);
+        mark_positive(x.data(), x.rows(), x.cols(), active_);
+        last_positive_[i].resize(x.cols(), 0);
+        for (size_t j = 0; j < x.cols(); ++j)
+          if (active_[j]) last_positive_[i][j] = epoch_records_;
+        seen_[i] = true;
       }
     } else if (!info.weight.empty()) {
       for (const auto& p : params) {

@@ -23,6 +23,17 @@ double median(std::vector<double> v) {
 
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
+// {"epoch", ["layer",] "units", "dead", "off"}: dead is null without a zero
+// region of f', off is null for activations that are not rectifiers.
+json dead_json(const DeadRecord& d, bool with_layer) {
+  json o{{"epoch", d.epoch}};
+  if (with_layer) o["layer"] = d.layer;
+  o["units"] = d.units;
+  o["dead"] = d.has_dead ? json(d.dead) : json(nullptr);
+  o["off"] = d.has_off ? json(d.off) : json(nullptr);
+  return o;
+}
+
 std::string layer_list(const std::vector<size_t>& layers) {
   std::string s;
   for (size_t i = 0; i < layers.size(); ++i) s += (i ? ", " : "") + std::to_string(layers[i]);
@@ -122,7 +133,8 @@ std::vector<Finding> analyze(const Report& r, const Thresholds& t) {
     for (const DeadRecord& d : r.dead) last_epoch = std::max(last_epoch, d.epoch);
     Finding f;
     for (const DeadRecord& d : r.dead) {
-      if (d.epoch != last_epoch || d.units == 0) continue;
+      // Off units of leaky_relu/elu still learn: only f' = 0 is dead.
+      if (d.epoch != last_epoch || d.units == 0 || !d.has_dead) continue;
       const double frac = static_cast<double>(d.dead) / static_cast<double>(d.units);
       if (frac > t.dead) {
         layers.push_back(d.layer);
@@ -218,7 +230,7 @@ std::string to_json(const Report& r, const std::vector<Finding>& findings) {
       o["saturated"] = num(sat[l.index]);
       o["inactive"] = num(inact[l.index]);
       for (const DeadRecord& d : r.dead)
-        if (d.layer == l.index) o["dead"] = {{"epoch", d.epoch}, {"units", d.units}, {"dead", d.dead}};
+        if (d.layer == l.index) o["dead"] = dead_json(d, false);
     }
     if (!l.weight.empty() && last) {
       o["weight_norm"] = num(last->weight_norm);
@@ -255,8 +267,7 @@ std::string to_json(const Report& r, const std::vector<Finding>& findings) {
   }
   j["steps"] = steps;
   json dead = json::array();
-  for (const DeadRecord& d : r.dead)
-    dead.push_back({{"epoch", d.epoch}, {"layer", d.layer}, {"units", d.units}, {"dead", d.dead}});
+  for (const DeadRecord& d : r.dead) dead.push_back(dead_json(d, true));
   j["dead"] = dead;
   json fs = json::array();
   for (const Finding& f : findings) {
@@ -383,9 +394,15 @@ Report report_from_json(const std::string& text, const std::string& source) {
       rec.epoch = d.at("epoch").get<size_t>();
       rec.layer = d.at("layer").get<size_t>();
       rec.units = d.at("units").get<size_t>();
-      rec.dead = d.at("dead").get<size_t>();
-      check(rec.layer < r.layers.size() && rec.dead <= rec.units,
-            fmt::format("dead-unit record of layer {}: {} of {} units", rec.layer, rec.dead, rec.units));
+      // "dead" is null for rectifiers without a zero region; "off" is null
+      // (or absent, in files written before it existed) for the others.
+      rec.has_dead = !d.at("dead").is_null();
+      if (rec.has_dead) rec.dead = d.at("dead").get<size_t>();
+      rec.has_off = d.contains("off") && !d.at("off").is_null();
+      if (rec.has_off) rec.off = d.at("off").get<size_t>();
+      check(rec.layer < r.layers.size() && rec.dead <= rec.units && rec.off <= rec.units,
+            fmt::format("dead-unit record of layer {}: {} dead and {} off of {} units", rec.layer, rec.dead,
+                        rec.off, rec.units));
       r.dead.push_back(rec);
     }
   } catch (const json::exception& e) {

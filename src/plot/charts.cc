@@ -134,18 +134,22 @@ plot::Figure diagnostics_figure(const diag::Report& r) {
     }
   }
 
-  plot::Panel dead = MakePanel("dead units per epoch", "epoch", "share of units");
+  plot::Panel dead = MakePanel("dead (solid) / off (dashed) units per epoch", "epoch", "share of units");
   dead.ymin = 0.0;
   dead.ymax = 1.0;
   {
     int colour = 0;  // as in the panel above: one per activation layer
     for (const diag::LayerInfo& l : r.layers) {
       if (!is_activation(l)) continue;
+      // Dead units where f' has a zero region; off units (input <= 0 on
+      // every row) of the other rectifiers (leaky_relu, elu...). relu's off
+      // units are its dead ones and are drawn once.
       plot::Series s = MakeSeries(layer_label(l), colour++);
       for (const diag::DeadRecord& d : r.dead)
-        if (d.layer == l.index && d.units > 0) {
+        if (d.layer == l.index && d.units > 0 && (d.has_dead || d.has_off)) {
           s.x.push_back(double(d.epoch));
-          s.y.push_back(double(d.dead) / double(d.units));
+          s.y.push_back(double(d.has_dead ? d.dead : d.off) / double(d.units));
+          s.dashed = !d.has_dead;
         }
       if (!s.x.empty()) dead.series.push_back(std::move(s));
     }
