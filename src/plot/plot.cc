@@ -163,7 +163,9 @@ void Widen(double& lo, double& hi) {
 }
 
 // Linear axis with margins `margin` (fraction of the span) on the free ends.
-void LinearAxis(Axis& a, double lo, double hi, bool fix_lo, bool fix_hi, double margin, int target) {
+// integer: the data are whole numbers (epochs, depths): only whole ticks.
+void LinearAxis(Axis& a, double lo, double hi, bool fix_lo, bool fix_hi, double margin, int target,
+                bool integer = false) {
   Widen(lo, hi);
   const double span = hi * 0.5 - lo * 0.5;  // half the span, cannot overflow
   a.lo = fix_lo ? lo : std::max(lo - 2 * span * margin, -1.7976931348623157e308);
@@ -175,9 +177,14 @@ void LinearAxis(Axis& a, double lo, double hi, bool fix_lo, bool fix_hi, double 
   // inside (step 2 over [-1.1, 1.1]): ask for more until enough do.
   const size_t want = size_t(std::min(target, 3));
   for (int t = target; t < target + 12; ++t) {
-    const std::vector<double> all = nice_ticks(a.lo, a.hi, t);
+    std::vector<double> all = nice_ticks(a.lo, a.hi, t);
     double step = all.size() > 2 ? all[2] - all[1] : 1;
     if (!std::isfinite(step)) step = all.size() > 2 ? std::fabs(all[2]) : 1;
+    if (integer && step < 1) {
+      // Epoch 1.5 does not exist: whole ticks, labelled without decimals.
+      std::erase_if(all, [](double v) { return v != std::round(v); });
+      step = 1;
+    }
     a.ticks.clear();
     a.labels.clear();
     int sci = 0;
@@ -337,6 +344,10 @@ void DrawPanel(cairo_t* cr, const Panel& p, const Rect& cell) {
   for (const auto& l : ya.labels) ylab_w = std::max(ylab_w, TextWidth(cr, l));
   const double left = kPad + (p.ylabel.empty() ? 0 : label_h + 6) + ylab_w + kTickLen + 4;
 
+  bool integer_x = true;
+  for (const auto& r : series)
+    for (double x : r.x)
+      if (std::isfinite(x) && (x != std::round(x) || std::fabs(x) > 1e15)) integer_x = false;
   // ---- x axis: as many ticks as fit without their labels touching.
   const double right_guess = kPad + 12;
   const double plot_w_guess = std::max(20.0, cell.w - left - right_guess);
@@ -356,7 +367,7 @@ void DrawPanel(cairo_t* cr, const Panel& p, const Rect& cell) {
     if (rotate) bottom += widest * 0.71 - tick_h * 0.3;
   } else {
     for (int target = std::clamp(int(plot_w_guess / 60), 2, 11);; --target) {
-      LinearAxis(xa, xlo, xhi, false, false, 0.05, target);
+      LinearAxis(xa, xlo, xhi, false, false, 0.05, target, integer_x);
       double widest = 0;
       for (const auto& l : xa.labels) widest = std::max(widest, TextWidth(cr, l));
       const double spacing = xa.ticks.size() > 1 ? plot_w_guess * (xa.ticks[1] - xa.ticks[0]) / (xa.hi - xa.lo)
