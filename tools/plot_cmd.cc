@@ -133,14 +133,6 @@ plot::Figure LogitsFigure(const std::vector<Activation>& acts, const PlotOptions
   return fig;
 }
 
-// Lower-case extension without the dot ("png"); plot::save checks it.
-std::string Format(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  if (!ext.empty()) ext.erase(0, 1);
-  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
 // --run: the curves to OUT (default RUN/curves.png), the diagnostics, when
 // recorded, beside it as OUT's stem + "-diagnostics" + OUT's extension.
 std::vector<std::pair<std::string, plot::Figure>> RunFigures(const PlotOptions& o) {
@@ -219,7 +211,7 @@ int RunPlot(const PlotOptions& o) {
   if (o.json) {
     nlohmann::ordered_json files = nlohmann::ordered_json::array();
     for (const auto& [path, fig] : figs) {
-      nlohmann::ordered_json f{{"path", path}, {"format", Format(path)}};
+      nlohmann::ordered_json f{{"path", path}, {"format", plot::format_of(path)}};
       f.update(FigureJson(fig));
       files.push_back(f);
     }

@@ -72,6 +72,9 @@ std::string format_tick(double value, double step);
 // "PATH: PROBLEM; FIX" for an unknown extension or an unwritable path, and
 // for a figure without panels.
 void save(const Figure& figure, const std::string& path);
+// The format save() writes PATH in: "png", "svg" or "pdf" (the extension,
+// lower-cased). Throws the same Error as save() for any other.
+std::string format_of(const std::string& path);
 // The figure as an SVG document (e.g. to embed in an HTML report).
 std::string render_svg(const Figure& figure);
 // {width, height} that save() and render_svg() give the figure: pixels for

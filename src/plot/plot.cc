@@ -741,18 +741,20 @@ std::string render_svg(const Figure& figure) {
   return out;
 }
 
-void save(const Figure& figure, const std::string& path) {
+std::string format_of(const std::string& path) {
   const auto dot = path.rfind('.');
   const auto slash = path.rfind('/');
   std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash) ? "" : path.substr(dot);
   for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
-  Format fmt;
-  if (ext == ".png") fmt = Format::kPng;
-  else if (ext == ".svg") fmt = Format::kSvg;
-  else if (ext == ".pdf") fmt = Format::kPdf;
-  else
+  if (ext != ".png" && ext != ".svg" && ext != ".pdf")
     throw Error(path + ": unknown image format '" + (ext.empty() ? std::string("(no extension)") : ext) +
                 "'; name the file .png, .svg or .pdf");
+  return ext.substr(1);
+}
+
+void save(const Figure& figure, const std::string& path) {
+  const std::string ext = format_of(path);
+  const Format fmt = ext == "png" ? Format::kPng : ext == "svg" ? Format::kSvg : Format::kPdf;
   Check(figure, path);
 
   std::string tmp = path + ".tmp-XXXXXX";
