@@ -280,16 +280,33 @@ std::string to_json(const Report& r, const std::vector<Finding>& findings) {
   return j.dump();
 }
 
+namespace {
+
+// The diagnostics object of `text`: to_json's output itself, or the
+// "diagnostics" of a metrics file from `actlab train --diagnose`.
+json diagnostics_of(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(source + ": not a diagnostics report (" + e.what() + "); give the --metrics-out file of "
+                "`actlab train --diagnose`");
+  }
+  // A diagnostics object has "every"; a metrics file has "command" and "epochs".
+  if (j.is_object() && (j.contains("command") || (j.contains("epochs") && !j.contains("every")))) {
+    if (!j.contains("diagnostics"))
+      throw Error(source + ": has no \"diagnostics\"; train with `actlab train --diagnose --metrics-out FILE`");
+    return j.at("diagnostics");
+  }
+  return j;
+}
+
+}  // namespace
+
 std::pair<std::vector<Finding>, std::string> findings_from_json(const std::string& text, const std::string& source) {
   std::vector<Finding> out;
+  const json j = diagnostics_of(text, source);
   try {
-    json j = json::parse(text);
-    // A metrics file from `actlab train --diagnose` holds the report under "diagnostics".
-    if (j.contains("command") || (!j.contains("findings") && j.contains("epochs"))) {
-      if (!j.contains("diagnostics"))
-        throw Error(source + ": has no \"diagnostics\"; train with `actlab train --diagnose --metrics-out FILE`");
-      j = j.at("diagnostics");
-    }
     for (const json& f : j.at("findings")) {
       Finding g;
       g.kind = f.at("kind").get<std::string>();
@@ -327,18 +344,7 @@ Histogram histogram_from(const json& h) {
 }  // namespace
 
 Report report_from_json(const std::string& text, const std::string& source) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(source + ": not valid JSON (" + e.what() + "); give the --metrics-out file of "
-                "`actlab train --diagnose`");
-  }
-  if (j.is_object() && (j.contains("command") || (!j.contains("steps") && j.contains("epochs")))) {
-    if (!j.contains("diagnostics"))
-      throw Error(source + ": has no \"diagnostics\"; train with `actlab train --diagnose --metrics-out FILE`");
-    j = j.at("diagnostics");
-  }
+  const json j = diagnostics_of(text, source);
   Report r;
   // Records are indexed by layer (analyze() reads s.layers[i] for every
   // dense layer i), so a record that does not line up with the layer list is
