@@ -216,6 +216,10 @@ Built Build(const LoadedRun& run, const std::string& name) {
   const json& data = m.contains("data") ? m.at("data") : json::object();
   const json& model = m.contains("model") ? m.at("model") : json::object();
   const EpochRecord& last = run.history.back();
+  // The model's activations: drawn in their section, named in the header.
+  std::vector<Activation> acts;
+  std::vector<std::string> skipped;  // softmax-like: no curve f(x)
+  CollectActivations(run.layers, acts, skipped);
   Built b;
 
   // ---- summary
@@ -381,9 +385,6 @@ Built Build(const LoadedRun& run, const std::string& name) {
 
   // ---- activations
   {
-    std::vector<Activation> acts;
-    std::vector<std::string> skipped;
-    CollectActivations(run.layers, acts, skipped);
     std::string body;
     if (!acts.empty()) {
       // Wide enough to show where the recorded pre-activations lie (their
@@ -419,13 +420,8 @@ Built Build(const LoadedRun& run, const std::string& name) {
   }
 
   std::string act_names;
-  {
-    std::vector<Activation> acts;
-    std::vector<std::string> skipped;
-    CollectActivations(run.layers, acts, skipped);
-    for (const Activation& a : acts) act_names += (act_names.empty() ? "" : ", ") + charts::activation_title(a);
-    for (const std::string& a : skipped) act_names += (act_names.empty() ? "" : ", ") + a;
-  }
+  for (const Activation& a : acts) act_names += (act_names.empty() ? "" : ", ") + charts::activation_title(a);
+  for (const std::string& a : skipped) act_names += (act_names.empty() ? "" : ", ") + a;
   std::string html = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
