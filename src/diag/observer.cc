@@ -6,6 +6,24 @@
 #include "actlab/diagnostics.h"
 
 namespace actlab::diag {
+namespace {
+
+// last[j] = record for every unit j that `on` marks (the last record of the
+// epoch in which unit j was active, or positive).
+void remember(std::vector<size_t>& last, const std::vector<uint8_t>& on, size_t record) {
+  last.resize(on.size(), 0);
+  for (size_t j = 0; j < on.size(); ++j)
+    if (on[j]) last[j] = record;
+}
+
+// Units whose last record lies before the window of `records`.
+size_t stale(const std::vector<size_t>& last, size_t window, size_t records) {
+  size_t n = 0;
+  for (size_t a : last) n += a + window <= records;
+  return n;
+}
+
+}  // namespace
 
 template <class T>
 Observer<T>::Observer(size_t every) {
@@ -60,8 +78,8 @@ void Observer<T>::close_epoch() {
     // (step 0 of a run), before a too-high learning rate has had a step to
     // kill anything.
     const size_t window = std::min(kDeadWindow, epoch_records_ - epoch_records_ / 2);
-    for (size_t a : last_active_[i]) d.dead += a + window <= epoch_records_;
-    for (size_t a : last_positive_[i]) d.off += a + window <= epoch_records_;
+    d.dead = stale(last_active_[i], window, epoch_records_);
+    d.off = stale(last_positive_[i], window, epoch_records_);
     report_.dead.push_back(d);
   }
   epoch_ = 0;
@@ -101,9 +119,7 @@ void Observer<T>::after_backward(Model<T>& model, uint64_t step, size_t epoch) {
       if (p.elementwise && p.zero_region) {
         active_.assign(x.cols(), 0);
         lr.inactive = mark_active(acts_[i], x.data(), x.rows(), x.cols(), active_, scratch_);
-        last_active_[i].resize(x.cols(), 0);
-        for (size_t j = 0; j < x.cols(); ++j)
-          if (active_[j]) last_active_[i][j] = epoch_records_;
+        remember(last_active_[i], active_, epoch_records_);
         seen_[i] = true;
       } else if (p.elementwise) {
         lr.saturated = saturated_fraction(acts_[i], x.data(), x.size(), p.peak, scratch_);
@@ -111,9 +127,7 @@ void Observer<T>::after_backward(Model<T>& model, uint64_t step, size_t epoch) {
       if (p.elementwise && p.rectifier) {
         active_.assign(x.cols(), 0);
         mark_positive(x.data(), x.rows(), x.cols(), active_);
-        last_positive_[i].resize(x.cols(), 0);
-        for (size_t j = 0; j < x.cols(); ++j)
-          if (active_[j]) last_positive_[i][j] = epoch_records_;
+        remember(last_positive_[i], active_, epoch_records_);
         seen_[i] = true;
       }
     } else if (!info.weight.empty()) {
