@@ -35,12 +35,12 @@ std::string layers_table(const json& layers) {
         figs += fmt::format("  saturated {:.1f}%", 100 * l.at("saturated").get<double>());
       if (l.contains("dead")) {
         const json& d = l.at("dead");
-        const double units = d.at("units").get<double>();
-        // relu's off units are its dead ones: shown once.
-        for (const char* k : {"dead", "off"}) {
-          if (!d.contains(k) || d.at(k).is_null() || (k == std::string("off") && d.at("dead").is_number())) continue;
-          figs += fmt::format("  {} {}/{} ({:.1f}%)", k, d.at(k).get<size_t>(), d.at("units").get<size_t>(),
-                              units > 0 ? 100 * d.at(k).get<double>() / units : 0.0);
+        // Dead units where f' has a zero region, else the rectifier's off
+        // units (relu's off units are its dead ones: shown once).
+        const char* k = d.at("dead").is_number() ? "dead" : "off";
+        if (d.contains(k) && d.at(k).is_number()) {
+          const size_t n = d.at(k).get<size_t>(), units = d.at("units").get<size_t>();
+          figs += fmt::format("  {} {}/{} ({:.1f}%)", k, n, units, units ? 100.0 * double(n) / double(units) : 0.0);
         }
       }
     }
