@@ -46,7 +46,6 @@ void ChooseOpenMpSpin(char** argv) {
   unsetenv("ACTLAB_SET_GOMP_SPINCOUNT");
 }
 
-
 constexpr int kUsageError = 2;
 
 // A failure the user can fix: printed as one line, exit code 2.
@@ -291,10 +290,14 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
     bool known = false;
-    for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == cmd;
+    std::string names;  // the registered commands, so the list cannot go stale
+    for (const auto* sub : app.get_subcommands({})) {
+      known |= sub->get_name() == cmd;
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
     if (!known) {
-      std::fprintf(stderr, "actlab: unknown command '%s'; commands: list, eval, bench, info, train, evaluate, predict, diagnose, compare, recommend, plot, report (see 'actlab --help')\n",
-                   cmd.c_str());
+      std::fprintf(stderr, "actlab: unknown command '%s'; commands: %s (see 'actlab --help')\n", cmd.c_str(),
+                   names.c_str());
       return kUsageError;
     }
   }
@@ -336,8 +339,9 @@ int main(int argc, char** argv) {
         fmt::print("{}\n", j.dump(2));
         return 0;
       }
-      fmt::print("actlab 0.1.0\nSIMD target: {} (available: {})\nthreads: {}\nactivations: {}\nGEMM: {}\nOpenMP wait: {}\n",
-                 actlab::active_target(), avail, actlab::threads(), actlab::activations().size(),
+      fmt::print(
+          "actlab 0.1.0\nSIMD target: {} (available: {})\nthreads: {}\nactivations: {}\nGEMM: {}\nOpenMP wait: {}\n",
+          actlab::active_target(), avail, actlab::threads(), actlab::activations().size(),
                  actlab::blas::describe(), wait);
       return 0;
     }

@@ -221,7 +221,8 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
         json r{{"activation", act}, {"depth", depth}, {"seed", t.seed}, {"layers", layers},
                {"test_accuracy", num(acc)}, {"epochs_to_target", num(reached)},
                {"seconds_per_epoch", num(cell.seconds_per_epoch.back())}, {"dead_fraction", num(u.dead)},
-               {"off_fraction", num(u.off)}, {"saturated_fraction", num(u.saturated)}, {"grad_norm_ratio_first_last", num(norms.ratio())},
+               {"off_fraction", num(u.off)}, {"saturated_fraction", num(u.saturated)},
+               {"grad_norm_ratio_first_last", num(norms.ratio())},
                {"epochs", json::parse(history_to_json(state.history))}};
         if (!failure.empty()) r["failure"] = failure;
         runs.push_back(r);
