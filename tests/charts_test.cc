@@ -178,6 +178,25 @@ TEST(Charts, SaturatingActivationsGetSolidLinesAndNoDeadPanel) {
   EXPECT_EQ(FindPanel(f, "dead (solid) / off (dashed) units per epoch"), nullptr);  // tanh has no zero region
 }
 
+TEST(Charts, LeakyReluDrawsOffUnitsDashed) {
+  // No zero region, so no dead units; as a rectifier its off units are drawn.
+  const diag::Report r = Recorded("leaky_relu");
+  const plot::Figure f = charts::diagnostics_figure(r);
+  const plot::Panel* dead = FindPanel(f, "dead (solid) / off (dashed) units per epoch");
+  ASSERT_NE(dead, nullptr);
+  ASSERT_EQ(dead->series.size(), 2u);
+  EXPECT_TRUE(dead->series[0].dashed);
+  EXPECT_EQ(dead->series[0].label, "layer 1 leaky_relu");
+  size_t checked = 0;
+  for (const diag::DeadRecord& d : r.dead) {
+    EXPECT_FALSE(d.has_dead);
+    ASSERT_TRUE(d.has_off);
+    if (d.layer != 1) continue;
+    EXPECT_EQ(dead->series[0].y[checked++], double(d.off) / double(d.units));
+  }
+  EXPECT_EQ(checked, 2u);  // two epochs
+}
+
 TEST(Charts, DiagnosticsWithoutRecordsHaveNoPanels) {
   diag::Report r;
   EXPECT_TRUE(charts::diagnostics_figure(r).panels.empty());
