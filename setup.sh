@@ -15,14 +15,18 @@ case "${1:-}" in
   *) echo "setup.sh: unknown option '$1' (use --test, or nothing)" >&2; exit 2 ;;
 esac
 
-# Build tools and libraries (Debian 12 package names).
-packages=(build-essential cmake ninja-build pkg-config git
-          libhwy-dev libmpfr-dev libgmp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
-          libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev libopenblas-dev zlib1g-dev
-          dataset-fashion-mnist libcairo2-dev)
-# Tests compare with PyTorch and read checkpoints with Python's safetensors
-# (from PyPI into build/venv, made by the tests themselves); benchmarks time PyTorch.
-[ "$mode" = test ] && packages+=(python3 python3-torch python3-venv python3-pip chromium)
+# What the main job needs: the compiler and build tools, the library's and the CLI's
+# dependencies, and the data set it trains on (Debian 12 package names).
+packages=(build-essential cmake ninja-build pkg-config
+          libhwy-dev libcli11-dev libfmt-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libcairo2-dev
+          dataset-fashion-mnist)
+# The tests add GoogleTest, MPFR (the accuracy references), Google Benchmark (the
+# benchmarks are built, so that they compile), PyTorch 1.13 (semantics and interop;
+# Debian's, not the bench-only current one), a venv for PyPI's safetensors, and
+# Chromium (the report is rendered in a real browser).
+# Benchmark comparators (oneDNN, a current PyTorch) are neither: bench/setup-bench.sh.
+[ "$mode" = test ] && packages+=(googletest libgtest-dev libgmock-dev libmpfr-dev libgmp-dev libbenchmark-dev
+                                 python3 python3-torch python3-venv python3-pip chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,8 +41,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc)
+tests=OFF
+[ "$mode" = test ] && tests=ON
 echo "== building (Release) in build/"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DACTLAB_WERROR=ON > build.log 2>&1 || { cat build.log; exit 1; }
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DACTLAB_WERROR=ON \
+      -DACTLAB_BUILD_TESTS=$tests -DACTLAB_BUILD_BENCH=$tests > build.log 2>&1 || { cat build.log; exit 1; }
+grep '^-- actlab:' build.log || true
 cmake --build build -j "$jobs"
 
 # The main job, in both modes: --test is the same, then every test.
