@@ -43,6 +43,13 @@ check(expected <= names, f"list --json has every activation (missing {expected -
 gelu = next(s for s in specs if s["name"] == "gelu")
 check(gelu["properties"]["smooth"] and not gelu["properties"]["monotonic"], "gelu properties")
 lrelu = next(s for s in specs if s["name"] == "leaky_relu")
+# One type per field: a range end is a number, or null where it is unbounded (JSON has no infinity).
+ends = [(s["name"], s["range"][k]) for s in specs for k in ("min", "max")]
+check(all(v is None or type(v) in (int, float) for _, v in ends), f"range ends are numbers or null: {ends}")
+sig = next(s for s in specs if s["name"] == "sigmoid")
+relu = next(s for s in specs if s["name"] == "relu")
+check((sig["range"]["min"], sig["range"]["max"], relu["range"]["min"], relu["range"]["max"]) == (0, 1, 0, None),
+      f"sigmoid (0, 1) and relu [0, inf) ranges: {sig['range']} {relu['range']}")
 check(lrelu["parameters"][0]["name"] == "negative_slope" and lrelu["parameters"][0]["default"] == 0.01,
       "leaky_relu default in JSON")
 

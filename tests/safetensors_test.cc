@@ -384,6 +384,25 @@ TEST_F(SafetensorsTest, CorruptionNotJson) {
   expect_read_error(path, join("\"text\"", p.data), "header is a JSON string, expected an object");
 }
 
+// A corrupted long string (an actlab checkpoint keeps its training history in one) must not put the
+// whole string into the message: nlohmann quotes the token it was reading.
+TEST_F(SafetensorsTest, CorruptionInsideALongStringGivesAShortLine) {
+  const std::string path = at("model.safetensors");
+  std::vector<TensorRef> t = {{"a", DType::F32, {2}, kA.data()}};
+  write(path, t, {{"history", std::string(4000, 'x')}});
+  std::string bytes = slurp(path);
+  bytes[bytes.find(std::string(10, 'x')) + 3000] = '\x01';
+  expect_read_error(path, bytes, "control character U+0001 (SOH) must be escaped");
+  try {
+    read(path);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_LT(msg.size() - path.size(), 320u) << msg;  // it was 4000+ before the quote was cut
+    EXPECT_NE(msg.find("more bytes)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("column"), std::string::npos) << "the position must stay in the message: " << msg;
+  }
+}
+
 TEST_F(SafetensorsTest, CorruptionDuplicates) {
   const std::string path = at("model.safetensors");
   const std::string good = good_file(path);

@@ -83,9 +83,8 @@ nlohmann::json SpecJson(const actlab::Spec& s) {
   nlohmann::json aliases = nlohmann::json::array();
   for (auto a : s.aliases)
     if (!a.empty()) aliases.push_back(a);
-  const auto bound = [](double v) -> nlohmann::json {
-    return std::isinf(v) ? nlohmann::json(v > 0 ? "inf" : "-inf") : nlohmann::json(v);
-  };
+  // JSON has no infinity: an unbounded end is null, so each field is a number or null (docs/json.md).
+  const auto bound = [](double v) -> nlohmann::json { return std::isinf(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
   return {{"name", s.name},
           {"aliases", aliases},
           {"torch", s.torch},

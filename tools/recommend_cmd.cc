@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actlab/activation.h"
+#include "src/common/json_error.h"
 
 namespace actlab::cli {
 namespace {
@@ -68,7 +69,7 @@ std::vector<Advice> from_run(const std::string& path, std::vector<std::string>& 
   try {
     j = json::parse(f);
   } catch (const json::exception& e) {
-    throw Error(path + ": not valid JSON (" + e.what() + "); pass a file from --metrics-out or `actlab diagnose --json`");
+    throw Error(path + ": not valid JSON (" + actlab::detail::json_error_text(e) + "); pass a file from --metrics-out or `actlab diagnose --json`");
   }
   if (j.contains("final") && j["final"].is_object() && j["final"].contains("test_accuracy") &&
       j["final"]["test_accuracy"].is_number())

@@ -22,6 +22,7 @@
 
 #include "actlab/activation.h"
 #include "actlab/charts.h"
+#include "src/common/json_error.h"
 #include "tools/train_cmd.h"
 
 namespace actlab::cli {
@@ -466,7 +467,7 @@ LoadedRun LoadRun(const std::string& run) {
   try {
     r.metrics = json::parse(text);
   } catch (const json::exception& e) {
-    throw Error(r.metrics_path + ": not valid JSON (" + e.what() + "); " + kRunHelp);
+    throw Error(r.metrics_path + ": not valid JSON (" + actlab::detail::json_error_text(e) + "); " + kRunHelp);
   }
   const json& m = r.metrics;
   if (!m.is_object() || m.value("command", std::string()) != "train" || !m.contains("epochs") ||

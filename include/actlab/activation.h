@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -110,6 +111,10 @@ struct Activation {
   // unknown parameter, missing required parameter, value out of range.
   static Activation make(std::string_view name,
                          std::span<const std::pair<std::string, double>> overrides = {});
+  // make("elu", {{"alpha", 0.5}}): a braced list cannot become a span by itself.
+  static Activation make(std::string_view name, std::initializer_list<std::pair<std::string, double>> overrides) {
+    return make(name, std::span<const std::pair<std::string, double>>(overrides.begin(), overrides.size()));
+  }
   double param(std::string_view name) const;
 };
 

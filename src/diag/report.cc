@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actlab/diagnostics.h"
+#include "src/common/json_error.h"
 
 namespace actlab::diag {
 namespace {
@@ -289,7 +290,7 @@ json diagnostics_of(const std::string& text, const std::string& source) {
   try {
     j = json::parse(text);
   } catch (const json::exception& e) {
-    throw Error(source + ": not a diagnostics report (" + e.what() + "); give the --metrics-out file of "
+    throw Error(source + ": not a diagnostics report (" + detail::json_error_text(e) + "); give the --metrics-out file of "
                 "`actlab train --diagnose`");
   }
   // A diagnostics object has "every"; a metrics file has "command" and "epochs".
@@ -319,7 +320,7 @@ std::pair<std::vector<Finding>, std::string> findings_from_json(const std::strin
     }
     return {std::move(out), j.at("layers").dump()};
   } catch (const json::exception& e) {
-    throw Error(source + ": not a diagnostics report (" + e.what() + "); give the --metrics-out file of "
+    throw Error(source + ": not a diagnostics report (" + detail::json_error_text(e) + "); give the --metrics-out file of "
                 "`actlab train --diagnose`");
   }
 }
@@ -412,7 +413,7 @@ Report report_from_json(const std::string& text, const std::string& source) {
       r.dead.push_back(rec);
     }
   } catch (const json::exception& e) {
-    throw Error(source + ": not a diagnostics report (" + e.what() + "); give the --metrics-out file of "
+    throw Error(source + ": not a diagnostics report (" + detail::json_error_text(e) + "); give the --metrics-out file of "
                 "`actlab train --diagnose`");
   }
   return r;

@@ -2,6 +2,7 @@
 // reader's (huggingface/safetensors, tensor.rs: read_metadata + validate),
 // plus duplicate keys, which serde would silently collapse.
 #include "actlab/safetensors.h"
+#include "src/common/json_error.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -398,11 +399,7 @@ File read(const std::string& path) {
   try {
     header = json::parse(text.begin(), text.end(), std::ref(dups));
   } catch (const json::exception& e) {
-    // what() is "[json.exception.parse_error.101] parse error at ...".
-    std::string why = e.what();
-    size_t bracket = why.find("] ");
-    if (bracket != std::string::npos) why = why.substr(bracket + 2);
-    fail(path, "header is not valid JSON (" + why + "); not a safetensors file, or a corrupted one");
+    fail(path, "header is not valid JSON (" + detail::json_error_text(e) + "); not a safetensors file, or a corrupted one");
   }
   if (!dups.problem.empty()) fail(path, dups.problem);
   if (!header.is_object()) fail(path, std::string("header is a JSON ") + json_type(header) + ", expected an object; not a safetensors file");

@@ -9,6 +9,7 @@
 
 #include "actlab/safetensors.h"
 #include "actlab/train.h"
+#include "src/common/json_error.h"
 
 namespace actlab {
 namespace {
@@ -91,7 +92,7 @@ TrainConfig config_from_json(const std::string& text, const std::string& source)
     c.schedule.warmup_steps = s.at("warmup_steps").get<size_t>();
     return c;
   } catch (const json::exception& e) {
-    throw Error(source + ": training configuration is malformed (" + e.what() + ")");
+    throw Error(source + ": training configuration is malformed (" + detail::json_error_text(e) + ")");
   }
 }
 
@@ -134,7 +135,7 @@ std::vector<EpochRecord> history_from_json(const std::string& text, const std::s
     }
     return h;
   } catch (const json::exception& e) {
-    throw Error(source + ": training history is malformed (" + e.what() + ")");
+    throw Error(source + ": training history is malformed (" + detail::json_error_text(e) + ")");
   }
 }
 
@@ -197,7 +198,7 @@ Checkpoint read_checkpoint_meta(const std::string& path) {
     c.step = t.at("step").get<uint64_t>();
     c.classes = json::parse(field("classes")).get<std::vector<std::string>>();
   } catch (const json::exception& e) {
-    throw Error(path + ": checkpoint metadata is malformed (" + e.what() + ")");
+    throw Error(path + ": checkpoint metadata is malformed (" + detail::json_error_text(e) + ")");
   }
   c.history = history_from_json(field("history"), path);
   c.scaler.kind = field("scaler");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actlab/nn.h"
+#include "src/common/json_error.h"
 
 namespace actlab {
 
@@ -265,7 +266,7 @@ std::pair<size_t, std::vector<LayerSpec>> layers_from_json(const std::string& te
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
-    throw Error(source + ": not valid JSON (" + e.what() + ")");
+    throw Error(source + ": not valid JSON (" + detail::json_error_text(e) + ")");
   }
   if (!j.is_object() || !j.contains("layers") || !j["layers"].is_array())
     throw Error(source + ": expected {\"input\": N, \"layers\": [...]}");
