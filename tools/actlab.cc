@@ -259,7 +259,8 @@ int main(int argc, char** argv) {
   eval->add_option("--dtype", dtype, "float32 (9 digits) or float64 (17 digits)")
       ->check(CLI::IsMember({"float32", "float64"}));
   eval->add_option("--axis-size", axis_size,
-                   "For softmax, log_softmax, softmin, glu: length K of each row (input = rows of K)");
+                   "For softmax, log_softmax, softmin, glu: length K of each row (input = rows of K)")
+      ->check(actlab::cli::IntegerIn("[1, 1000000000]"));
   eval->footer(
       "Input: numbers separated by spaces or newlines; nan, inf, -inf accepted.\n"
       "Example: echo '-1 0 1' | actlab eval gelu --dtype float64");
@@ -270,7 +271,8 @@ int main(int argc, char** argv) {
 
   auto* bench = app.add_subcommand("bench", "Measure every activation against memcpy (Gelem/s)");
   actlab::cli::BenchOptions bench_opts;
-  bench->add_option("--threads,-t", bench_opts.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  bench->add_option("--threads,-t", bench_opts.threads, "Threads (0 = all cores)")
+      ->check(actlab::cli::IntegerIn("[0, 1024]"));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--only", bench_opts.names, "Only these activations (repeatable)");
 

@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -65,6 +67,48 @@ bool is_synthetic(const std::string& name) {
   for (auto k : data::synthetic_kinds())
     if (name == k) return true;
   return false;
+}
+
+// Data flags that only one kind of source reads are refused with the others,
+// where they would be ignored without a word.
+void check_data_flags(CLI::App* cmd, const DataOptions& d) {
+  for (const char* flag : {"--label", "--regression", "--test-csv"})
+    if (cmd->count(flag) && d.csv.empty())
+      throw Error(fmt::format("{} applies to --csv data only (a synthetic or IDX set brings its own labels and "
+                              "test split); drop {}, or pass --csv FILE", flag, flag));
+  for (const char* flag : {"--rows", "--noise"})
+    if (cmd->count(flag) && !is_synthetic(d.data))
+      throw Error(fmt::format("{} applies to the synthetic sets only (--data {}); drop {}", flag,
+                              fmt::join(data::synthetic_kinds(), "|"), flag));
+}
+
+// The output layer against the data and the loss, for --layers and --model
+// alike: a width that does not match the classes or the targets, or an
+// output and loss that cannot learn, is refused before training starts.
+void check_output(const std::string& source, size_t width, const std::string& out, LossKind loss,
+                  const data::Dataset& tr) {
+  if ((out == "softmax" || out == "log_softmax") && width == 1)
+    throw Error(fmt::format("--out {} with one output: {} of a single value is constant, so the model cannot "
+                            "learn; use --out sigmoid for one output, or a last layer one unit per class",
+                            out, out));
+  if (tr.classification()) {
+    const bool binary_logit = tr.classes == 2 && width == 1;
+    if (width != tr.classes && !binary_logit)
+      throw Error(fmt::format("{}: the model has {} output{} but {} has {} classes; make the last layer {} wide{}",
+                              source, width, width == 1 ? "" : "s", tr.name, tr.classes, tr.classes,
+                              tr.classes == 2 ? " (or 1: one logit for two classes)" : ""));
+    if (binary_logit && (loss == LossKind::kCrossEntropy || loss == LossKind::kNll))
+      throw Error(fmt::format("--loss {} with one output: it needs one output per class; use --loss bce for one "
+                              "output, or make the last layer 2 wide", loss_name(loss)));
+  } else {
+    if (width != tr.outputs)
+      throw Error(fmt::format("{}: the model has {} output{} but {} has {} target{} per row; make the last layer "
+                              "{} wide", source, width, width == 1 ? "" : "s", tr.name, tr.outputs,
+                              tr.outputs == 1 ? "" : "s", tr.outputs));
+    if (loss == LossKind::kCrossEntropy || loss == LossKind::kNll)
+      throw Error(fmt::format("--loss {} needs class labels but {} has real-valued targets (--regression); use "
+                              "--loss mse or --loss huber", loss_name(loss), tr.name));
+  }
 }
 
 // The splits and the scaler fitted on the training rows (applied to all).
@@ -155,6 +199,25 @@ void resume_data(const std::string& checkpoint, const std::string& saved, CLI::A
   d.scale = s.scale;
 }
 
+// A path the run will write: checked before training, so one that cannot be
+// written fails now and not after the first epoch. The probe is the kind of
+// temporary file the atomic writers make beside the target, removed at once,
+// so nothing is left behind.
+void check_writable(const char* flag, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(fmt::format("{} {}: is a folder; pass a file path", flag, path));
+  const std::string probe = path + ".tmp." + std::to_string(getpid());
+  std::FILE* f = std::fopen(probe.c_str(), "wbx");
+  if (!f) {
+    if (errno == EEXIST) return;  // someone else's file: leave it, and the write will tell
+    throw Error(fmt::format("{} {}: cannot write ({}); check the folder exists and is writable", flag, path,
+                            std::strerror(errno)));
+  }
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
 std::string pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-"; }
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; }
 
@@ -205,6 +268,27 @@ void WriteFileAtomic(const std::string& path, const std::string& text) {
     throw Error(path + ": cannot write (" + why + ")");
   }
 }
+
+namespace {
+CLI::Validator interval_check(const std::string& interval, bool integer) {
+  const size_t comma = interval.find(',');
+  const bool lo_open = interval.front() == '(', hi_open = interval.back() == ')';
+  const double lo = std::strtod(interval.c_str() + 1, nullptr), hi = std::strtod(interval.c_str() + comma + 1, nullptr);
+  const char* kind = integer ? "an integer" : "a number";
+  return CLI::Validator(
+      [=](std::string& input) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(input.c_str(), &end);
+        const bool number = !input.empty() && *end == '\0' && std::isfinite(v) && (!integer || v == std::floor(v));
+        if (number && (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi)) return "";
+        return fmt::format("{} is not {} in {}", input, kind, interval);
+      },
+      fmt::format("{} in {}", integer ? "INTEGER" : "NUMBER", interval));
+}
+}  // namespace
+
+CLI::Validator NumberIn(const std::string& interval) { return interval_check(interval, false); }
+CLI::Validator IntegerIn(const std::string& interval) { return interval_check(interval, true); }
 
 template <class T>
 int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>* observer) {
@@ -337,10 +421,10 @@ void AddDataOptions(CLI::App* cmd, DataOptions& d) {
   cmd->add_option("--label", d.label, "CSV label column: header name or index (-1 = last)");
   cmd->add_flag("--regression", d.regression, "CSV label is a real-valued target");
   cmd->add_option("--test-csv", d.test_csv, "CSV test set (same columns)");
-  cmd->add_option("--rows", d.rows, "Rows of a synthetic set")->check(CLI::Range(size_t{4}, size_t{10000000}));
-  cmd->add_option("--noise", d.noise, "Noise of a synthetic set (default 0.1, xor 0)");
+  cmd->add_option("--rows", d.rows, "Rows of a synthetic set")->check(IntegerIn("[4, 10000000]"));
+  cmd->add_option("--noise", d.noise, "Noise of a synthetic set (default 0.1, xor 0)")->check(NumberIn("[0, inf)"));
   cmd->add_option("--val-fraction", d.val_fraction, "Training rows held out for validation")
-      ->check(CLI::Range(0.0, 0.9));
+      ->check(NumberIn("[0, 0.9]"));
   cmd->add_option("--scale", d.scale, "Feature scaling: none, unit (x/255), minmax, standard (default: by data)");
 }
 
@@ -356,7 +440,7 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
                       "Keep the run in this folder (created if needed): DIR/model.safetensors and DIR/metrics.json, "
                       "what `actlab report DIR` reads; instead of --save and --metrics-out");
   c.train->add_option("--diagnose-every", c.train_opts.diagnose_every, "--diagnose: steps between records")
-      ->check(CLI::Range(size_t{1}, size_t{1000000}));
+      ->check(IntegerIn("[1, 1000000]"));
   AddEvaluatePredict(app, c);
 }
 
@@ -370,34 +454,38 @@ void AddTrainFlags(CLI::App* t, TrainOptions& o) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   t->add_option("--out", o.out, "Output: softmax (multi-class), sigmoid (binary), identity (regression), log_softmax");
   t->add_option("--model", o.model_file, "Architecture from a JSON model file instead of --layers/--act");
-  t->add_option("--dropout", o.dropout, "Dropout rate after each hidden activation")->check(CLI::Range(0.0, 0.99));
+  t->add_option("--dropout", o.dropout, "Dropout rate after each hidden activation")->check(NumberIn("[0, 0.99]"));
   t->add_option("--norm", o.norm, "Normalisation before each hidden activation: none, batch, layer")
       ->check(CLI::IsMember({"none", "batch", "layer"}));
   t->add_option("--init", o.init, "Weight init: auto, naive, xavier, he, lecun, torch (+ _uniform/_normal)");
   t->add_option("--loss", o.loss, "Loss: cross_entropy, nll, bce, mse, huber (default: by output)");
-  t->add_option("--huber-delta", o.huber_delta, "Huber loss delta");
+  t->add_option("--huber-delta", o.huber_delta, "Huber loss delta")->check(NumberIn("(0, inf)"));
   t->add_option("--optimizer", o.optimizer, "sgd, adam, adamw, rmsprop, adagrad");
-  t->add_option("--lr", o.lr, "Learning rate (default: adam/adamw 1e-3, rmsprop 1e-3, sgd 0.05, adagrad 1e-2)");
-  t->add_option("--momentum", o.momentum, "SGD / RMSprop momentum (default: sgd 0.9, rmsprop 0)");
+  t->add_option("--lr", o.lr, "Learning rate (default: adam/adamw 1e-3, rmsprop 1e-3, sgd 0.05, adagrad 1e-2)")
+      ->check(NumberIn("(0, inf)"));
+  t->add_option("--momentum", o.momentum, "SGD / RMSprop momentum (default: sgd 0.9, rmsprop 0)")
+      ->check(NumberIn("[0, 1)"));
   t->add_flag("--nesterov", o.nesterov, "Nesterov momentum (SGD)");
-  t->add_option("--weight-decay", o.weight_decay, "L2 weight decay (adamw: decoupled, default 0.01)");
-  t->add_option("--beta1", o.beta1, "Adam beta1");
-  t->add_option("--beta2", o.beta2, "Adam beta2");
-  t->add_option("--eps", o.eps, "Optimizer epsilon (default: torch's)");
+  t->add_option("--weight-decay", o.weight_decay, "L2 weight decay (adamw: decoupled, default 0.01)")
+      ->check(NumberIn("[0, inf)"));
+  t->add_option("--beta1", o.beta1, "Adam beta1")->check(NumberIn("[0, 1)"));
+  t->add_option("--beta2", o.beta2, "Adam beta2")->check(NumberIn("[0, 1)"));
+  t->add_option("--eps", o.eps, "Optimizer epsilon (default: torch's)")->check(NumberIn("(0, inf)"));
   t->add_option("--schedule", o.schedule, "Learning-rate schedule: cosine (default; to --min-lr over the run), step, constant");
-  t->add_option("--step-size", o.step_size, "step schedule: epochs between decays");
-  t->add_option("--gamma", o.gamma, "step schedule: decay factor");
-  t->add_option("--min-lr", o.min_lr, "cosine schedule: final learning rate");
-  t->add_option("--warmup", o.warmup, "Linear warm-up steps (batches)");
-  t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")->check(CLI::NonNegativeNumber);
-  t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(CLI::NonNegativeNumber);
-  t->add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(size_t{1}, size_t{100000}));
+  t->add_option("--step-size", o.step_size, "step schedule: epochs between decays")->check(IntegerIn("[1, 100000]"));
+  t->add_option("--gamma", o.gamma, "step schedule: decay factor")->check(NumberIn("(0, 1]"));
+  t->add_option("--min-lr", o.min_lr, "cosine schedule: final learning rate")->check(NumberIn("[0, inf)"));
+  t->add_option("--warmup", o.warmup, "Linear warm-up steps (batches)")->check(IntegerIn("[0, 1000000000]"));
+  t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")->check(NumberIn("[0, inf)"));
+  t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(NumberIn("[0, inf)"));
+  t->add_option("--epochs", o.epochs, "Epochs")->check(IntegerIn("[1, 100000]"));
   t->add_option("--stop-after", o.stop_after,
                  "Stop after this epoch; the schedule still plans for --epochs (continue with --resume)")
-      ->check(CLI::Range(size_t{1}, size_t{100000}));
-  t->add_option("--batch-size", o.batch_size, "Rows per batch")->check(CLI::Range(size_t{1}, size_t{1} << 20));
-  t->add_option("--seed", o.seed, "Seed for init, shuffling, dropout, validation split");
-  t->add_option("--threads", o.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+      ->check(IntegerIn("[1, 100000]"));
+  t->add_option("--batch-size", o.batch_size, "Rows per batch")->check(IntegerIn("[1, 1048576]"));
+  t->add_option("--seed", o.seed, "Seed for init, shuffling, dropout, validation split")
+      ->check(IntegerIn("[0, 18446744073709551615]"));
+  t->add_option("--threads", o.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
   t->add_option("--dtype", o.dtype, "float32 or float64")->check(CLI::IsMember({"float32", "float64"}));
   t->add_option("--save", o.save, "Checkpoint (safetensors) written after every epoch");
   t->add_option("--resume", o.resume, "Continue the run saved in this checkpoint");
@@ -410,16 +498,16 @@ void AddEvaluatePredict(CLI::App& app, TrainCommands& c) {
   c.evaluate = app.add_subcommand("evaluate", "Loss, accuracy and per-class accuracy of a saved model");
   c.evaluate->add_option("model", e.model, "Checkpoint from `actlab train --save`")->required();
   AddDataOptions(c.evaluate, e.data);
-  c.evaluate->add_option("--threads", e.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  c.evaluate->add_option("--threads", e.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
   c.evaluate->add_flag("--json", e.json, "Print one JSON object");
 
   PredictOptions& p = c.predict_opts;
   c.predict = app.add_subcommand("predict", "Class and probabilities for rows of features");
   c.predict->add_option("model", p.model, "Checkpoint from `actlab train --save`")->required();
   c.predict->add_option("--input", p.input, "File of rows (numbers separated by spaces or commas); - = stdin");
-  c.predict->add_option("--top", p.top, "Probabilities shown per row")->check(CLI::Range(size_t{1}, size_t{1000}));
+  c.predict->add_option("--top", p.top, "Probabilities shown per row")->check(IntegerIn("[1, 1000]"));
   c.predict->add_flag("--json", p.json, "One JSON object per row");
-  c.predict->add_option("--threads", p.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  c.predict->add_option("--threads", p.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
 }
 
 int RunTrain(TrainCommands& c) {
@@ -429,6 +517,8 @@ int RunTrain(TrainCommands& c) {
       if (c.train->count(flag))
         throw Error(std::string(flag) + " with --run-dir: the run folder already names both files "
                     "(DIR/model.safetensors, DIR/metrics.json); give one or the other");
+  if (!o.save.empty() && o.save == o.metrics_out)
+    throw Error("--save and --metrics-out name the same file " + o.save + "; give each its own");
   PreparedRun run = PrepareTrain(c.train, o);
   // Created only once the flags and the data are known to be good, so a
   // mistyped command leaves no empty folder behind.
@@ -441,6 +531,10 @@ int RunTrain(TrainCommands& c) {
     o.save = (std::filesystem::path(o.run_dir) / "model.safetensors").string();
     o.metrics_out = (std::filesystem::path(o.run_dir) / "metrics.json").string();
   }
+  const char* save_flag = !o.run_dir.empty() ? "--run-dir" : !o.save.empty() ? "--save" : "--resume";
+  const std::string save_path = !o.save.empty() ? o.save : o.resume;
+  if (!save_path.empty()) check_writable(save_flag, save_path);
+  if (!o.metrics_out.empty()) check_writable(o.run_dir.empty() ? "--metrics-out" : "--run-dir", o.metrics_out);
   if (c.train_opts.diagnose) return TrainDiagnosed(c.train_opts, run);
   return run.meta.dtype == "float64" ? TrainPrepared<double>(c.train_opts, run, nullptr)
                                      : TrainPrepared<float>(c.train_opts, run, nullptr);
@@ -467,6 +561,7 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
     o.dtype = meta.dtype;
     resume_data(o.resume, meta.data, cmd, o.data);
   }
+  check_data_flags(cmd, o.data);
   auto [splits, scaler] = load_data(o.data, resuming ? meta.config.seed : o.seed);
   if (resuming) {
     if (!meta.scaler.shift.empty()) scaler = meta.scaler;
@@ -487,7 +582,13 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
     std::vector<LayerSpec> layers;
     size_t input = tr.features;
     std::string out = o.out;
+    std::string source = o.layers.empty() ? "the default layers" : "--layers " + o.layers;
     if (!o.model_file.empty()) {
+      for (const char* flag : {"--layers", "--act", "--act-param", "--norm", "--dropout"})
+        if (cmd->count(flag))
+          throw Error(fmt::format("{} with --model: {} defines every layer (activations, normalisation and dropout "
+                                  "too); drop {}, or drop --model", flag, o.model_file, flag));
+      source = o.model_file;
       std::ifstream f(o.model_file);
       if (!f) throw Error(o.model_file + ": cannot open (" + std::strerror(errno) + ")");
       std::stringstream ss;
@@ -561,6 +662,7 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
       a.activation = out;
       layers.push_back(a);
     }
+    check_output(source, Model<double>(input, layers).output_features(), out, cfg.loss, tr);
     cfg.output = fused ? out : "identity";
     cfg.huber_delta = o.huber_delta;
     // Optimizer with per-optimizer defaults.
@@ -568,7 +670,6 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
     oc.kind = o.optimizer;
     const bool sgd = oc.kind == "sgd";
     oc.lr = o.lr > 0 ? o.lr : sgd ? 0.05 : oc.kind == "adagrad" ? 0.01 : 1e-3;
-    if (cmd->count("--lr") && !(o.lr > 0)) throw Error(fmt::format("--lr: must be > 0 (got {})", o.lr));
     oc.momentum = o.momentum >= 0 ? o.momentum : sgd ? 0.9 : 0.0;
     oc.nesterov = o.nesterov;
     oc.weight_decay = o.weight_decay >= 0 ? o.weight_decay : oc.kind == "adamw" ? 0.01 : 0.0;

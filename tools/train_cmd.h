@@ -76,6 +76,13 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c);
 // Writes text to path atomically (temporary file, then rename); Error naming
 // the path otherwise.
 void WriteFileAtomic(const std::string& path, const std::string& text);
+// CLI11 checks that a flag's value is a finite number (an integer) in
+// `interval`, written "[lo, hi]" with "(" or ")" for an open end and "inf"
+// for no bound. They read the text before CLI11 converts it, so -1 for a
+// count is refused instead of wrapping around to 2^64 - 1, and the message
+// states the range: "--noise: -0.5 is not a number in [0, inf)".
+CLI::Validator NumberIn(const std::string& interval);
+CLI::Validator IntegerIn(const std::string& interval);
 // The flags of `actlab train` on any subcommand (actlab diagnose reuses them).
 void AddTrainFlags(CLI::App* cmd, TrainOptions& o);
 void AddEvaluatePredict(CLI::App& app, TrainCommands& c);
