@@ -3,6 +3,9 @@
 (issue 10): flag ranges, --model beside the flags it replaces, output widths
 and losses that cannot learn, paths that cannot be written, checkpoints with
 NaN or inf weights. Each refusal is one line on stderr with exit code 2.
+evaluate says which rows it scored, never scores labels the model does not
+know, and reports regression metrics and a confusion matrix; predict takes the
+training CSV and prints nothing before every row is read.
 
 Usage: train_checks_cli_test.py ACTLAB
 """
@@ -152,6 +155,142 @@ class NonFiniteCheckpoints(Refusals):
             if not tensor.startswith("optimizer."):
                 self.refused(["evaluate", path], *needles)
                 self.refused(["predict", path], *needles, stdin="0 1\n")
+
+
+def flower_csv(path, rows, species=("a", "b", "c"), offset=0):
+    """Three separable classes in the middle column, with a header."""
+    with open(path, "w") as f:
+        f.write("x,species,y\n")
+        for i in range(rows):
+            k = species[(i + offset) % len(species)]
+            c = {"a": 0, "b": 1, "c": 2}.get(k, 3)
+            f.write(f"{c * 3 + (i % 7) * 0.1},{k},{-c * 2 + (i % 5) * 0.1}\n")
+    return path
+
+
+class Evaluate(Refusals):
+    @classmethod
+    def setUpClass(cls):
+        cls.csv = flower_csv(os.path.join(TMP, "flowers.csv"), 60)
+        cls.held = os.path.join(TMP, "held.safetensors")
+        cls.none_held = os.path.join(TMP, "none-held.safetensors")
+        common = ["train", "--csv", cls.csv, "--label", "species", "--layers", "2-8-3", "--epochs", "60",
+                  "--batch-size", "8", "--lr", "0.02", "--quiet"]
+        for path, fraction in ((cls.held, "0.2"), (cls.none_held, "0")):
+            r = run(*common, "--val-fraction", fraction, "--save", path)
+            assert r.returncode == 0, r.stderr
+
+    def evaluate(self, *args):
+        r = run("evaluate", *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def test_says_which_rows_it_scored(self):
+        r = self.evaluate(self.held, "--json")
+        j = json.loads(r.stdout)
+        self.assertEqual((j["split"], j["rows"]), ("validation", 12))
+        self.assertEqual(r.stderr, "")
+        self.assertIn("(the validation rows the run held out)", self.evaluate(self.held).stdout)
+        # The same file passed again is still the run's own: its held-out rows.
+        self.assertEqual(json.loads(self.evaluate(self.held, "--csv", self.csv, "--json").stdout)["split"],
+                         "validation")
+        # Nothing held out: the training rows, with a warning.
+        r = self.evaluate(self.none_held, "--json")
+        self.assertEqual((json.loads(r.stdout)["split"], json.loads(r.stdout)["rows"]), ("train", 60))
+        self.assertIn("warning", r.stderr)
+        self.assertIn("--test-csv", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        other = flower_csv(os.path.join(TMP, "other.csv"), 9, offset=1)
+        self.assertEqual(json.loads(self.evaluate(self.held, "--csv", other, "--json").stdout)["split"], "all")
+        test = flower_csv(os.path.join(TMP, "test.csv"), 9, offset=2)
+        j = json.loads(self.evaluate(self.none_held, "--test-csv", test, "--json").stdout)
+        self.assertEqual((j["split"], j["rows"]), ("test", 9))
+
+    def test_flags_it_cannot_honour_are_refused(self):
+        self.refused(["evaluate", self.held, "--scale", "minmax"], "--scale", "scaler saved in the checkpoint")
+        self.refused(["evaluate", self.held, "--val-fraction", "0.5"], "--val-fraction")
+        self.refused(["evaluate", self.held, "--regression"], "--regression", "classifier")
+
+    def test_labels_are_matched_to_the_model_by_name(self):
+        # Only b and c: the file numbers them 0 and 1, the model 1 and 2.
+        part = flower_csv(os.path.join(TMP, "bc.csv"), 12, species=("b", "c"))
+        j = json.loads(self.evaluate(self.held, "--test-csv", part, "--json").stdout)
+        self.assertEqual([c["rows"] for c in j["per_class"]], [0, 6, 6])
+        self.assertEqual([c["name"] for c in j["per_class"]], ["a", "b", "c"])
+        unknown = flower_csv(os.path.join(TMP, "abd.csv"), 12, species=("a", "b", "d"))
+        self.refused(["evaluate", self.held, "--test-csv", unknown], unknown, "label 'd' (4 rows)",
+                     "3 classes the model was trained on (a, b, c)")
+        numbers = flower_csv(os.path.join(TMP, "numbers.csv"), 12, species=("0", "1", "2"))
+        self.refused(["evaluate", self.held, "--csv", numbers], "label '0'", "(a, b, c)")
+        # Training with such a test file is refused the same way.
+        self.refused(["train", "--csv", self.csv, "--label", "species", "--test-csv", unknown], "label 'd'",
+                     "classes of the training rows")
+
+    def test_confusion_matrix(self):
+        j = json.loads(self.evaluate(self.none_held, "--json").stdout)
+        m = j["confusion"]
+        self.assertEqual([sum(row) for row in m], [c["rows"] for c in j["per_class"]])
+        self.assertEqual(sum(map(sum, m)), j["rows"])
+        self.assertAlmostEqual(sum(m[k][k] for k in range(3)) / j["rows"], j["accuracy"], places=12)
+        text = self.evaluate(self.none_held).stdout
+        self.assertIn("confusion (rows: true class, columns: predicted):", text)
+        self.assertIn("   2 c" + " " * 13 + "".join(f" {v:>6}" for v in m[2]), text)
+
+    def test_regression_metrics_agree_with_the_predictions(self):
+        train = self.write("reg-train.csv", "a,b,t\n" + "".join(f"{i % 5},{i % 3},{(i % 5) * 0.7 - (i % 3)}\n"
+                                                                   for i in range(60)))
+        test = self.write("reg-test.csv", "a,b,t\n" + "".join(f"{i % 4},{i % 3},{(i % 4) * 0.7 - (i % 3) + 0.1}\n"
+                                                                 for i in range(17)))
+        model = os.path.join(TMP, "reg.safetensors")
+        r = run("train", "--csv", train, "--label", "t", "--regression", "--test-csv", test, "--layers", "2-8-1",
+                "--epochs", "5", "--quiet", "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(self.evaluate(model, "--json").stdout)
+        self.assertEqual((j["split"], j["rows"]), ("test", 17))
+        r = run("predict", model, "--csv", test, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        pred = [json.loads(line)["prediction"][0] for line in r.stdout.splitlines()]
+        with open(test) as f:
+            truth = [float(line.split(",")[2]) for line in f.read().splitlines()[1:]]
+        n = len(truth)
+        mean = sum(truth) / n
+        sse = sum((p - t) ** 2 for p, t in zip(pred, truth))
+        sst = sum((t - mean) ** 2 for t in truth)
+        self.assertAlmostEqual(j["rmse"], (sse / n) ** 0.5, delta=1e-5)
+        self.assertAlmostEqual(j["mae"], sum(abs(p - t) for p, t in zip(pred, truth)) / n, delta=1e-5)
+        self.assertAlmostEqual(j["r2"], 1 - sse / sst, delta=1e-5)
+        self.assertAlmostEqual(j["loss"], sse / n, delta=1e-5)
+        text = self.evaluate(model).stdout
+        for key in ("rmse", "mae", "r2"):
+            self.assertIn(f"\n{key} ", text)
+
+
+class Predict(Refusals):
+    def test_the_training_csv_is_valid_input(self):
+        csv = flower_csv(os.path.join(TMP, "predict.csv"), 30)
+        model = os.path.join(TMP, "predict.safetensors")
+        r = run("train", "--csv", csv, "--label", "species", "--layers", "2-4-3", "--epochs", "2", "--quiet",
+                "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for extra in ([], ["--label", "species"], ["--label", "1"]):
+            r = run("predict", model, "--csv", csv, "--json", *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rows = [json.loads(line) for line in r.stdout.splitlines()]
+            self.assertEqual([row["row"] for row in rows], list(range(1, 31)))
+            self.assertTrue(all(row["name"] in ("a", "b", "c") for row in rows))
+        self.refused(["predict", model, "--csv", csv, "--input", csv], "--csv and --input")
+        self.refused(["predict", model, "--label", "species"], "--label", "--csv")
+        self.refused(["predict", model, "--csv", csv, "--label", "y"], csv, "species", "not a number")
+        # Given as plain rows, the header gets a pointer to --csv.
+        self.refused(["predict", model, "--input", csv], "line 1", "--csv FILE")
+
+    def test_nothing_is_printed_before_every_row_is_read(self):
+        model = os.path.join(TMP, "rows.safetensors")
+        self.assertEqual(run(*XOR, "--save", model).returncode, 0)
+        r = self.refused(["predict", model], "stdin line 3", "not a finite number", stdin="0 1\n1 0\n1 x\n")
+        self.assertEqual(r.stdout, "")
+        r = self.refused(["predict", model], "stdin line 2", "3 values", stdin="0 1\n1 0 1\n")
+        self.assertEqual(r.stdout, "")
 
 
 if __name__ == "__main__":

@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
     if (*recommend) return actlab::cli::RunRecommend(recommend_opts);
     if (*compare) return actlab::cli::RunCompare(compare, compare_opts);
     if (*train_cmds.evaluate) return actlab::cli::RunEvaluate(train_cmds.evaluate, train_cmds.eval_opts);
-    if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict_opts);
+    if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict, train_cmds.predict_opts);
     if (*diagnose_cmd.cmd) return actlab::cli::RunDiagnose(diagnose_cmd);
     if (*plot) return actlab::cli::RunPlot(plot_opts);
     if (*report) return actlab::cli::RunReport(report_opts);

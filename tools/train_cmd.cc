@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <sstream>
 
 #include "actlab/data.h"
@@ -111,8 +113,36 @@ void check_output(const std::string& source, size_t width, const std::string& ou
   }
 }
 
+// Numbers d's labels as `classes` does, matching by name: a CSV numbers the
+// classes it holds in sorted order, so a file without one of them would
+// shift every label after it. A label outside `classes` is refused: scored,
+// it could only ever count as wrong.
+void relabel(data::Dataset& d, const std::vector<std::string>& classes, const std::string& source,
+             const std::string& whose) {
+  if (!d.classification() || classes.empty() || d.class_names == classes || d.class_names.size() != d.classes) return;
+  std::vector<size_t> rows(d.class_names.size(), 0);
+  for (int32_t l : d.labels) ++rows[static_cast<size_t>(l)];
+  std::vector<int32_t> to(d.class_names.size(), 0);
+  for (size_t k = 0; k < d.class_names.size(); ++k) {
+    const auto it = std::find(classes.begin(), classes.end(), d.class_names[k]);
+    if (it == classes.end() && rows[k]) {
+      const size_t shown = std::min<size_t>(classes.size(), 10);
+      throw Error(fmt::format("{}: label '{}' ({} rows) is not one of the {} classes {} ({}{}); pass rows of "
+                              "those classes only", source, d.class_names[k], rows[k], classes.size(), whose,
+                              fmt::join(classes.begin(), classes.begin() + shown, ", "),
+                              shown < classes.size() ? ", ..." : ""));
+    }
+    to[k] = static_cast<int32_t>(it - classes.begin());
+  }
+  for (int32_t& l : d.labels) l = to[static_cast<size_t>(l)];
+  d.class_names = classes;
+  d.classes = classes.size();
+}
+
 // The splits and the scaler fitted on the training rows (applied to all).
-std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t seed) {
+// The test rows' labels are numbered as the training rows' unless
+// `own_numbering` (evaluate numbers every split by the model's classes).
+std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t seed, bool own_numbering = false) {
   data::Splits s;
   std::string scale = o.scale;
   if (!o.csv.empty()) {
@@ -135,6 +165,7 @@ std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t s
     s = data::load_idx_dir(dir);
     if (scale.empty()) scale = "unit";
   }
+  if (!own_numbering) relabel(s.test, s.train.class_names, o.test_csv, "of the training rows");
   if (o.val_fraction > 0 && s.train.rows >= 10)
     s.validation = data::take_validation(s.train, o.val_fraction, seed);
   data::Scaler scaler = data::Scaler::fit(s.train, scale);
@@ -476,7 +507,8 @@ void AddTrainFlags(CLI::App* t, TrainOptions& o) {
   t->add_option("--gamma", o.gamma, "step schedule: decay factor")->check(NumberIn("(0, 1]"));
   t->add_option("--min-lr", o.min_lr, "cosine schedule: final learning rate")->check(NumberIn("[0, inf)"));
   t->add_option("--warmup", o.warmup, "Linear warm-up steps (batches)")->check(IntegerIn("[0, 1000000000]"));
-  t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")->check(NumberIn("[0, inf)"));
+  t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")
+      ->check(NumberIn("[0, inf)"));
   t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(NumberIn("[0, inf)"));
   t->add_option("--epochs", o.epochs, "Epochs")->check(IntegerIn("[1, 100000]"));
   t->add_option("--stop-after", o.stop_after,
@@ -505,6 +537,8 @@ void AddEvaluatePredict(CLI::App& app, TrainCommands& c) {
   c.predict = app.add_subcommand("predict", "Class and probabilities for rows of features");
   c.predict->add_option("model", p.model, "Checkpoint from `actlab train --save`")->required();
   c.predict->add_option("--input", p.input, "File of rows (numbers separated by spaces or commas); - = stdin");
+  c.predict->add_option("--csv", p.csv, "CSV file as in train (a header, a label column, which is skipped)");
+  c.predict->add_option("--label", p.label, "--csv label column: header name or index (default: the run's)");
   c.predict->add_option("--top", p.top, "Probabilities shown per row")->check(IntegerIn("[1, 1000]"));
   c.predict->add_flag("--json", p.json, "One JSON object per row");
   c.predict->add_option("--threads", p.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
@@ -697,42 +731,101 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
 }
 
 namespace {
+// Whether the model predicts real-valued targets: the CLI saves --regression
+// with the data; a checkpoint without that tells by its output and loss.
+bool regression_model(const std::string& path, const Checkpoint& meta) {
+  if (!meta.data.empty()) return saved_data(path, meta.data).regression;
+  return meta.classes.empty() && meta.config.output == "identity" &&
+         (meta.config.loss == LossKind::kMse || meta.config.loss == LossKind::kHuber);
+}
+
+// The rows evaluate scored, in words and as docs/json.md's "split".
+struct Scored {
+  data::Dataset* rows;
+  const char* split;
+  const char* what;
+};
+
 template <class T>
-int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const data::Splits& s) {
+int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const Scored& scored) {
+  const data::Dataset& d = *scored.rows;
   Model<T> model(meta.input_features, meta.layers);
   load_checkpoint<T>(o.model, model, nullptr);
-  const data::Dataset& d = s.test.rows ? s.test : s.train;
   const Evaluation e = evaluate(model, meta.config, d);
   const std::vector<size_t>& count = e.class_rows;
   const std::vector<size_t>& hits = e.class_correct;
   auto class_name = [&](size_t k) {
     return k < meta.classes.size() ? meta.classes[k] : k < d.class_names.size() ? d.class_names[k] : std::to_string(k);
   };
+  const size_t classes = d.classes;
   if (o.json) {
-    json j{{"model", o.model}, {"data", d.name}, {"rows", e.rows}, {"loss", e.loss}};
+    json j{{"model", o.model}, {"data", d.name}, {"split", scored.split}, {"rows", e.rows}, {"loss", e.loss}};
     j["accuracy"] = std::isfinite(e.accuracy) ? json(e.accuracy) : json(nullptr);
-    json per = json::array();
-    for (size_t k = 0; k < d.classes; ++k)
-      per.push_back({{"class", k}, {"name", class_name(k)}, {"rows", count[k]},
-                     {"accuracy", count[k] ? json(double(hits[k]) / count[k]) : json(nullptr)}});
-    j["per_class"] = per;
+    if (d.classification()) {
+      json per = json::array(), confusion = json::array();
+      for (size_t k = 0; k < classes; ++k) {
+        per.push_back({{"class", k}, {"name", class_name(k)}, {"rows", count[k]},
+                       {"accuracy", count[k] ? json(double(hits[k]) / count[k]) : json(nullptr)}});
+        confusion.push_back(std::vector<size_t>(e.confusion.begin() + k * classes,
+                                                e.confusion.begin() + (k + 1) * classes));
+      }
+      j["per_class"] = per;
+      j["confusion"] = confusion;
+    } else {
+      j["rmse"] = e.rmse;
+      j["mae"] = e.mae;
+      j["r2"] = e.r2;
+    }
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("{}: {} rows of {}\nloss {:.4f}\n", o.model, e.rows, d.name, e.loss);
-  if (d.classification()) {
-    fmt::print("accuracy {}\nper class:\n", pct(e.accuracy));
-    for (size_t k = 0; k < d.classes; ++k)
-      fmt::print("  {:>2} {:<14} {:>6} rows  {}\n", k, class_name(k), count[k],
-                 count[k] ? pct(double(hits[k]) / count[k]) : "-");
+  fmt::print("{}: {} rows of {} ({})\nloss {:.4f}\n", o.model, e.rows, d.name, scored.what, e.loss);
+  if (!d.classification()) {
+    fmt::print("rmse {:.6g}\nmae {:.6g}\nr2 {:.4f}\n", e.rmse, e.mae, e.r2);
+    return 0;
+  }
+  fmt::print("accuracy {}\nper class:\n", pct(e.accuracy));
+  for (size_t k = 0; k < classes; ++k)
+    fmt::print("  {:>2} {:<14} {:>6} rows  {}\n", k, class_name(k), count[k],
+               count[k] ? pct(double(hits[k]) / count[k]) : "-");
+  std::string header = fmt::format("confusion (rows: true class, columns: predicted):\n  {:>2} {:<14}", "", "");
+  for (size_t k = 0; k < classes; ++k) header += fmt::format(" {:>6}", k);
+  fmt::print("{}\n", header);
+  for (size_t k = 0; k < classes; ++k) {
+    std::string line = fmt::format("  {:>2} {:<14}", k, class_name(k));
+    for (size_t p = 0; p < classes; ++p) line += fmt::format(" {:>6}", e.confusion[k * classes + p]);
+    fmt::print("{}\n", line);
   }
   return 0;
 }
 
-template <class T>
-int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
-  Model<T> model(meta.input_features, meta.layers);
-  load_checkpoint<T>(o.model, model, nullptr);
+// The rows to predict, all read and checked before the first is printed, so
+// a bad row late in the input leaves no partial output behind. id: the row's
+// 1-based number (its line with --input, its data row with --csv).
+struct PredictRows {
+  std::vector<float> x;
+  std::vector<size_t> id;
+};
+
+PredictRows read_predict_rows(CLI::App* cmd, const PredictOptions& o, const Checkpoint& meta) {
+  PredictRows rows;
+  const size_t features = meta.input_features;
+  if (!o.csv.empty()) {
+    if (cmd->count("--input"))
+      throw Error("--csv and --input: give one source of rows, not both");
+    // The label column the model was trained with, unless told: the training CSV itself is valid input.
+    std::string label = o.label;
+    if (!cmd->count("--label")) label = meta.data.empty() ? "-1" : saved_data(o.model, meta.data).label;
+    data::Dataset d = data::read_csv(o.csv, label, regression_model(o.model, meta));
+    if (d.features != features)
+      throw Error(fmt::format("{}: {} feature columns besides the label column '{}', the model takes {}; pass the "
+                              "label column with --label COL", o.csv, d.features, label, features));
+    rows.x = std::move(d.x);
+    rows.id.resize(d.rows);
+    std::iota(rows.id.begin(), rows.id.end(), size_t{1});
+    return rows;
+  }
+  if (cmd->count("--label")) throw Error("--label applies to --csv input only; drop --label, or pass --csv FILE");
   std::ifstream file;
   std::istream* in = &std::cin;
   if (o.input != "-") {
@@ -740,32 +833,51 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
     if (!file) throw Error(o.input + ": cannot open (" + std::strerror(errno) + ")");
     in = &file;
   }
-  const Activation out_act = Activation::make(meta.config.output);
+  const std::string source = o.input == "-" ? "stdin" : o.input;
   std::string line;
-  size_t line_no = 0;
-  Tensor<T> x(1, meta.input_features), p;
-  std::vector<float> row;
+  size_t line_no = 0, values = 0;
   while (std::getline(*in, line)) {
     ++line_no;
     for (char& ch : line)
       if (ch == ',' || ch == '\t' || ch == '\r') ch = ' ';
     std::istringstream ss(line);
-    row.clear();
     std::string tok;
+    values = 0;
     while (ss >> tok) {
       char* end = nullptr;
       const double v = std::strtod(tok.c_str(), &end);
-      if (*end != '\0' || !std::isfinite(v))
-        throw Error(fmt::format("{} line {}: '{}' is not a finite number", o.input == "-" ? "stdin" : o.input,
-                                line_no, tok));
-      row.push_back(static_cast<float>(v));
+      if (*end != '\0' || !std::isfinite(v)) {
+        const bool header = rows.id.empty() && values == 0;
+        throw Error(fmt::format("{} line {}: '{}' is not a finite number{}", source, line_no, tok,
+                                header ? "; for a CSV file with a header and a label column, pass --csv FILE "
+                                         "(--label COL)" : ""));
+      }
+      rows.x.push_back(static_cast<float>(v));
+      ++values;
     }
-    if (row.empty()) continue;
-    if (row.size() != meta.input_features)
-      throw Error(fmt::format("{} line {}: {} values, the model takes {} features per row",
-                              o.input == "-" ? "stdin" : o.input, line_no, row.size(), meta.input_features));
-    for (size_t j = 0; j < row.size(); ++j) {
-      float v = row[j];
+    if (values == 0) continue;
+    if (values != features)
+      throw Error(fmt::format("{} line {}: {} values, the model takes {} features per row{}", source, line_no,
+                              values, features,
+                              values == features + 1 ? "; for rows with a label column, pass --csv FILE --label COL"
+                                                     : ""));
+    rows.id.push_back(line_no);
+  }
+  return rows;
+}
+
+template <class T>
+int predict_typed(const PredictOptions& o, const Checkpoint& meta, const PredictRows& rows) {
+  Model<T> model(meta.input_features, meta.layers);
+  load_checkpoint<T>(o.model, model, nullptr);
+  const Activation out_act = Activation::make(meta.config.output);
+  const bool regression = regression_model(o.model, meta);
+  const size_t features = meta.input_features;
+  Tensor<T> x(1, features), p;
+  for (size_t r = 0; r < rows.id.size(); ++r) {
+    const size_t row_id = rows.id[r];
+    for (size_t j = 0; j < features; ++j) {
+      float v = rows.x[r * features + j];
       if (!meta.scaler.shift.empty()) v = (v - meta.scaler.shift[j]) * meta.scaler.scale[j];
       x(0, j) = v;
     }
@@ -778,12 +890,11 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
     } else {
       for (size_t k = 0; k < out.cols(); ++k) ranked.emplace_back(double(p(0, k)), k);
     }
-    const bool regression = meta.classes.empty() && meta.config.output == "identity" &&
-                            (meta.config.loss == LossKind::kMse || meta.config.loss == LossKind::kHuber);
     auto name = [&](size_t k) { return k < meta.classes.size() ? meta.classes[k] : std::to_string(k); };
     if (regression) {
       if (o.json) {
-        fmt::print("{}\n", json{{"row", line_no}, {"prediction", std::vector<double>(p.data(), p.data() + p.size())}}.dump());
+        const std::vector<double> prediction(p.data(), p.data() + p.size());
+        fmt::print("{}\n", json{{"row", row_id}, {"prediction", prediction}}.dump());
       } else {
         for (size_t k = 0; k < p.size(); ++k) fmt::print("{}{:.6g}", k ? " " : "", double(p.data()[k]));
         fmt::print("\n");
@@ -796,7 +907,7 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
       json probs = json::array();
       for (size_t i = 0; i < top; ++i)
         probs.push_back({{"class", ranked[i].second}, {"name", name(ranked[i].second)}, {"probability", ranked[i].first}});
-      fmt::print("{}\n", json{{"row", line_no}, {"class", ranked[0].second}, {"name", name(ranked[0].second)},
+      fmt::print("{}\n", json{{"row", row_id}, {"class", ranked[0].second}, {"name", name(ranked[0].second)},
                               {"top", probs}}.dump());
     } else {
       std::string s = fmt::format("{} {}", ranked[0].second, name(ranked[0].second));
@@ -811,33 +922,76 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
 
 int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o) {
   set_all_threads(o.threads);
+  if (cmd->count("--scale"))
+    throw Error("--scale does not apply to evaluate: rows are scaled as the model's training rows were, by the "
+                "scaler saved in the checkpoint; drop --scale");
+  if (cmd->count("--val-fraction"))
+    throw Error("--val-fraction does not apply to evaluate: it scores the test split, else the validation rows "
+                "the run held out; drop --val-fraction");
   const Checkpoint meta = read_checkpoint_meta(o.model);
-  // Without a data flag, the rows the run was tested on: its saved data
-  // source (a synthetic set is regenerated from the run's seed).
-  DataOptions d = o.data;
-  const bool data_given = cmd->count("--data") || cmd->count("--csv") || cmd->count("--test-csv") ||
-                          cmd->count("--rows") || cmd->count("--noise") || cmd->count("--label") ||
-                          cmd->count("--regression");
-  if (!data_given && !meta.data.empty()) d = saved_data(o.model, meta.data);
-  // Scale with the training run's own scaler (fitted on its training rows),
-  // not one refitted here.
-  d.val_fraction = 0;
-  d.scale = "none";
-  data::Splits splits = load_data(d, meta.config.seed).first;
-  const data::Dataset& ds = splits.test.rows ? splits.test : splits.train;
+  const bool saved = !meta.data.empty();
+  const DataOptions run = saved ? saved_data(o.model, meta.data) : DataOptions{};
+  const bool regression = regression_model(o.model, meta);
+  if (cmd->count("--regression") && !regression)
+    throw Error(fmt::format("--regression: {} is a classifier; drop --regression", o.model));
+  // Without a source flag, the run's own data (a synthetic set is regenerated
+  // from the run's seed); the label column and the task stay the run's
+  // unless given.
+  DataOptions d = run;
+  if (cmd->count("--data") || cmd->count("--csv")) {
+    d.data = o.data.data;
+    d.csv = o.data.csv;
+    d.test_csv = o.data.test_csv;
+    d.rows = o.data.rows;
+    d.noise = o.data.noise;
+  }
+  for (const char* flag : {"--test-csv", "--rows", "--noise", "--label"}) {
+    if (!cmd->count(flag)) continue;
+    const std::string f = flag;
+    if (f == "--test-csv") d.test_csv = o.data.test_csv;
+    if (f == "--rows") d.rows = o.data.rows;
+    if (f == "--noise") d.noise = o.data.noise;
+    if (f == "--label") d.label = o.data.label;
+  }
+  d.regression = regression;
+  check_data_flags(cmd, d);
+  // The run's training CSV without a test split: score the validation rows
+  // the run held out, drawn again as training drew them (same rows, seed and
+  // fraction), rather than rows the model learnt.
+  std::error_code ec;
+  const bool own_csv = !d.csv.empty() && !run.csv.empty() && d.label == run.label &&
+                       (d.csv == run.csv || std::filesystem::equivalent(d.csv, run.csv, ec));
+  d.val_fraction = own_csv && d.test_csv.empty() ? run.val_fraction : 0;
+  d.scale = "none";  // the run's own scaler (fitted on its training rows) is applied below
+  data::Splits splits = load_data(d, meta.config.seed, true).first;
+  Scored scored{&splits.train, "all", "every row"};
+  std::string source = d.csv.empty() ? splits.train.name : d.csv;
+  if (splits.test.rows) {
+    scored = {&splits.test, "test", "its test split"};
+    source = d.test_csv.empty() ? splits.test.name : d.test_csv;
+  } else if (splits.validation.rows) {
+    scored = {&splits.validation, "validation", "the validation rows the run held out"};
+  } else if (own_csv) {
+    scored = {&splits.train, "train", "the rows it was trained on"};
+    std::fprintf(stderr,
+                 "actlab: warning: %s was trained on these rows (%s has no test split and the run held none out), "
+                 "so the scores overstate how it does on new rows; pass --test-csv FILE\n",
+                 o.model.c_str(), d.csv.c_str());
+  }
+  data::Dataset& ds = *scored.rows;
   if (ds.features != meta.input_features)
     throw Error(fmt::format("{}: the model takes {} features but {} has {}; pass the data it was trained on "
                             "(--data or --csv)", o.model, meta.input_features, ds.name, ds.features));
-  if (!meta.scaler.shift.empty())
-    for (data::Dataset* set : {&splits.train, &splits.test})
-      if (set->rows) meta.scaler.apply(*set);
-  return meta.dtype == "float64" ? evaluate_typed<double>(o, meta, splits) : evaluate_typed<float>(o, meta, splits);
+  relabel(ds, meta.classes, source, "the model was trained on");
+  if (!meta.scaler.shift.empty()) meta.scaler.apply(ds);
+  return meta.dtype == "float64" ? evaluate_typed<double>(o, meta, scored) : evaluate_typed<float>(o, meta, scored);
 }
 
-int RunPredict(const PredictOptions& o) {
+int RunPredict(CLI::App* cmd, const PredictOptions& o) {
   set_all_threads(o.threads);
   const Checkpoint meta = read_checkpoint_meta(o.model);
-  return meta.dtype == "float64" ? predict_typed<double>(o, meta) : predict_typed<float>(o, meta);
+  const PredictRows rows = read_predict_rows(cmd, o, meta);
+  return meta.dtype == "float64" ? predict_typed<double>(o, meta, rows) : predict_typed<float>(o, meta, rows);
 }
 
 }  // namespace actlab::cli

@@ -58,6 +58,7 @@ struct EvaluateOptions {
 
 struct PredictOptions {
   std::string model, input = "-";
+  std::string csv, label;  // --csv FILE --label COL: a CSV as train reads it
   size_t top = 3;
   bool json = false;
   int threads = 0;
@@ -111,6 +112,7 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& run, TrainObserver<T>* obs
 int RunTrain(TrainCommands& c);
 // cmd: the evaluate subcommand (which data flags were given).
 int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o);
-int RunPredict(const PredictOptions& o);
+// cmd: the predict subcommand (which flags were given).
+int RunPredict(CLI::App* cmd, const PredictOptions& o);
 
 }  // namespace actlab::cli
