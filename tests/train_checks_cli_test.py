@@ -210,6 +210,9 @@ class Evaluate(Refusals):
         self.refused(["evaluate", self.held, "--scale", "minmax"], "--scale", "scaler saved in the checkpoint")
         self.refused(["evaluate", self.held, "--val-fraction", "0.5"], "--val-fraction")
         self.refused(["evaluate", self.held, "--regression"], "--regression", "classifier")
+        shown = run("evaluate", "--help").stdout
+        self.assertNotIn("--scale", shown)
+        self.assertNotIn("--val-fraction", shown)
 
     def test_labels_are_matched_to_the_model_by_name(self):
         # Only b and c: the file numbers them 0 and 1, the model 1 and 2.

@@ -530,6 +530,9 @@ void AddEvaluatePredict(CLI::App& app, TrainCommands& c) {
   c.evaluate = app.add_subcommand("evaluate", "Loss, accuracy and per-class accuracy of a saved model");
   c.evaluate->add_option("model", e.model, "Checkpoint from `actlab train --save`")->required();
   AddDataOptions(c.evaluate, e.data);
+  // The checkpoint's scaler and the run's split decide these; RunEvaluate
+  // refuses them with that reason, so --help does not offer them.
+  for (const char* flag : {"--scale", "--val-fraction"}) c.evaluate->get_option(flag)->group("");
   c.evaluate->add_option("--threads", e.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
   c.evaluate->add_flag("--json", e.json, "Print one JSON object");
 
