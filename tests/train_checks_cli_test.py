@@ -66,6 +66,8 @@ class FlagRanges(Refusals):
         self.refused(["bench", "--threads", "-1"], "--threads", "[0, 1024]")
         self.refused(["eval", "softmax", "--axis-size", "-1"], "--axis-size", "[1, ")
         self.refused(["compare", "--data", "xor", "--acts", "relu", "--depth", "2,-1"], "--depth", "[1, 1000]")
+        self.refused(["compare", "--data", "xor", "--acts", "relu", "--depth", "1", "--target", "2"], "--target",
+                     "[0, 1]")
 
     def test_a_seed_is_taken_as_written(self):
         r = run(*XOR, "--seed", "18446744073709551615", "--json")
