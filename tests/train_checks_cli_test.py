@@ -56,7 +56,7 @@ class FlagRanges(Refusals):
                  ("--clip-norm", "-1", "[0, inf)"), ("--clip-value", "nan", "[0, inf)"),
                  ("--epochs", "0", "[1, 100000]"), ("--stop-after", "-2", "[1, 100000]"),
                  ("--batch-size", "-1", "[1, 1048576]"), ("--seed", "-1", "[0, 18446744073709551615]"),
-                 ("--seed", "1.5", "integer"), ("--threads", "-1", "[0, 1024]")]
+                 ("--seed", "1.5", "integer"), ("--seed", "1e3", "integer"), ("--threads", "-1", "[0, 1024]")]
         for flag, value, interval in cases:
             with self.subTest(flag=flag, value=value):
                 self.refused(["train", "--data", "xor", flag, value], flag, value, interval)

@@ -310,7 +310,10 @@ CLI::Validator interval_check(const std::string& interval, bool integer) {
       [=](std::string& input) -> std::string {
         char* end = nullptr;
         const double v = std::strtod(input.c_str(), &end);
-        const bool number = !input.empty() && *end == '\0' && std::isfinite(v) && (!integer || v == std::floor(v));
+        // An integer is written in digits: CLI11 would not convert "1e3" to a count.
+        const size_t sign = !input.empty() && (input[0] == '-' || input[0] == '+') ? 1 : 0;
+        const bool digits = input.size() > sign && input.find_first_not_of("0123456789", sign) == std::string::npos;
+        const bool number = !input.empty() && *end == '\0' && std::isfinite(v) && (!integer || digits);
         if (number && (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi)) return "";
         return fmt::format("{} is not {} in {}", input, kind, interval);
       },
