@@ -192,7 +192,8 @@ class Evaluate(Refusals):
         j = json.loads(r.stdout)
         self.assertEqual((j["split"], j["rows"]), ("validation", 12))
         self.assertEqual(r.stderr, "")
-        self.assertIn("(the validation rows the run held out)", self.evaluate(self.held).stdout)
+        self.assertIn(": 12 rows of flowers-validation, the validation rows the run held out\n",
+                      self.evaluate(self.held).stdout)
         # The same file passed again is still the run's own: its held-out rows.
         self.assertEqual(json.loads(self.evaluate(self.held, "--csv", self.csv, "--json").stdout)["split"],
                          "validation")
@@ -207,6 +208,14 @@ class Evaluate(Refusals):
         test = flower_csv(os.path.join(TMP, "test.csv"), 9, offset=2)
         j = json.loads(self.evaluate(self.none_held, "--test-csv", test, "--json").stdout)
         self.assertEqual((j["split"], j["rows"]), ("test", 9))
+
+    def test_a_synthetic_set_flag_alone_keeps_the_runs_set(self):
+        model = os.path.join(TMP, "spirals.safetensors")
+        r = run("train", "--data", "spirals", "--rows", "200", "--layers", "2-8-1", "--epochs", "1", "--quiet",
+                "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(self.evaluate(model, "--rows", "400", "--json").stdout)
+        self.assertEqual((j["data"], j["split"], j["rows"]), ("spirals (test)", "test", 100))
 
     def test_flags_it_cannot_honour_are_refused(self):
         self.refused(["evaluate", self.held, "--scale", "minmax"], "--scale", "scaler saved in the checkpoint")

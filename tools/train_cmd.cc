@@ -785,7 +785,7 @@ int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const Score
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("{}: {} rows of {} ({})\nloss {:.4f}\n", o.model, e.rows, d.name, scored.what, e.loss);
+  fmt::print("{}: {} rows of {}, {}\nloss {:.4f}\n", o.model, e.rows, d.name, scored.what, e.loss);
   if (!d.classification()) {
     fmt::print("rmse {:.6g}\nmae {:.6g}\nr2 {:.4f}\n", e.rmse, e.mae, e.r2);
     return 0;
