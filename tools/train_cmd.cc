@@ -750,6 +750,7 @@ struct Scored {
   data::Dataset* rows;
   const char* split;
   const char* what;
+  std::string warning;  // printed on stderr once the scores are known
 };
 
 template <class T>
@@ -758,6 +759,7 @@ int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const Score
   Model<T> model(meta.input_features, meta.layers);
   load_checkpoint<T>(o.model, model, nullptr);
   const Evaluation e = evaluate(model, meta.config, d);
+  if (!scored.warning.empty()) std::fprintf(stderr, "actlab: warning: %s\n", scored.warning.c_str());
   const std::vector<size_t>& count = e.class_rows;
   const std::vector<size_t>& hits = e.class_correct;
   auto class_name = [&](size_t k) {
@@ -951,14 +953,10 @@ int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o) {
     d.rows = o.data.rows;
     d.noise = o.data.noise;
   }
-  for (const char* flag : {"--test-csv", "--rows", "--noise", "--label"}) {
-    if (!cmd->count(flag)) continue;
-    const std::string f = flag;
-    if (f == "--test-csv") d.test_csv = o.data.test_csv;
-    if (f == "--rows") d.rows = o.data.rows;
-    if (f == "--noise") d.noise = o.data.noise;
-    if (f == "--label") d.label = o.data.label;
-  }
+  if (cmd->count("--test-csv")) d.test_csv = o.data.test_csv;
+  if (cmd->count("--rows")) d.rows = o.data.rows;
+  if (cmd->count("--noise")) d.noise = o.data.noise;
+  if (cmd->count("--label")) d.label = o.data.label;
   d.regression = regression;
   check_data_flags(cmd, d);
   // The run's training CSV without a test split: score the validation rows
@@ -970,19 +968,17 @@ int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o) {
   d.val_fraction = own_csv && d.test_csv.empty() ? run.val_fraction : 0;
   d.scale = "none";  // the run's own scaler (fitted on its training rows) is applied below
   data::Splits splits = load_data(d, meta.config.seed, true).first;
-  Scored scored{&splits.train, "all", "every row"};
+  Scored scored{&splits.train, "all", "every row", ""};
   std::string source = d.csv.empty() ? splits.train.name : d.csv;
   if (splits.test.rows) {
-    scored = {&splits.test, "test", "its test split"};
+    scored = {&splits.test, "test", "its test split", ""};
     source = d.test_csv.empty() ? splits.test.name : d.test_csv;
   } else if (splits.validation.rows) {
-    scored = {&splits.validation, "validation", "the validation rows the run held out"};
+    scored = {&splits.validation, "validation", "the validation rows the run held out", ""};
   } else if (own_csv) {
-    scored = {&splits.train, "train", "the rows it was trained on"};
-    std::fprintf(stderr,
-                 "actlab: warning: %s was trained on these rows (%s has no test split and the run held none out), "
-                 "so the scores overstate how it does on new rows; pass --test-csv FILE\n",
-                 o.model.c_str(), d.csv.c_str());
+    scored = {&splits.train, "train", "the rows it was trained on",
+              fmt::format("{} was trained on these rows ({} has no test split and the run held none out), so the "
+                          "scores overstate how it does on new rows; pass --test-csv FILE", o.model, d.csv)};
   }
   data::Dataset& ds = *scored.rows;
   if (ds.features != meta.input_features)
