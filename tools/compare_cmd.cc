@@ -135,7 +135,8 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareOptions& o) {
   AddTrainFlags(c, o.train);
   c->add_option("--acts", o.acts, "Activations, comma-separated")->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  c->add_option("--depth", o.depths, "Hidden layers, comma-separated (e.g. 2,5,10)")->delimiter(',')
+  c->add_option("--depth", o.depths, "Hidden layers, comma-separated (e.g. 2,5,10)")
+      ->delimiter(',')
       ->check(IntegerIn("[1, 1000]"))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   c->add_option("--seeds", o.seeds, "Runs per cell (seeds --seed, --seed+1, ...)")->check(IntegerIn("[1, 100]"));

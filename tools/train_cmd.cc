@@ -76,8 +76,10 @@ bool is_synthetic(const std::string& name) {
 void check_data_flags(CLI::App* cmd, const DataOptions& d) {
   for (const char* flag : {"--label", "--regression", "--test-csv"})
     if (cmd->count(flag) && d.csv.empty())
-      throw Error(fmt::format("{} applies to --csv data only (a synthetic or IDX set brings its own labels and "
-                              "test split); drop {}, or pass --csv FILE", flag, flag));
+      throw Error(
+          fmt::format("{} applies to --csv data only (a synthetic or IDX set brings its own labels and "
+                      "test split); drop {}, or pass --csv FILE",
+                      flag, flag));
   for (const char* flag : {"--rows", "--noise"})
     if (cmd->count(flag) && !is_synthetic(d.data))
       throw Error(fmt::format("{} applies to the synthetic sets only (--data {}); drop {}", flag,
@@ -90,9 +92,10 @@ void check_data_flags(CLI::App* cmd, const DataOptions& d) {
 void check_output(const std::string& source, size_t width, const std::string& out, LossKind loss,
                   const data::Dataset& tr) {
   if ((out == "softmax" || out == "log_softmax") && width == 1)
-    throw Error(fmt::format("--out {} with one output: {} of a single value is constant, so the model cannot "
-                            "learn; use --out sigmoid for one output, or a last layer one unit per class",
-                            out, out));
+    throw Error(
+        fmt::format("--out {} with one output: {} of a single value is constant, so the model cannot "
+                    "learn; use --out sigmoid for one output, or a last layer one unit per class",
+                    out, out));
   if (tr.classification()) {
     const bool binary_logit = tr.classes == 2 && width == 1;
     if (width != tr.classes && !binary_logit)
@@ -100,16 +103,21 @@ void check_output(const std::string& source, size_t width, const std::string& ou
                               source, width, width == 1 ? "" : "s", tr.name, tr.classes, tr.classes,
                               tr.classes == 2 ? " (or 1: one logit for two classes)" : ""));
     if (binary_logit && (loss == LossKind::kCrossEntropy || loss == LossKind::kNll))
-      throw Error(fmt::format("--loss {} with one output: it needs one output per class; use --loss bce for one "
-                              "output, or make the last layer 2 wide", loss_name(loss)));
+      throw Error(
+          fmt::format("--loss {} with one output: it needs one output per class; use --loss bce for one "
+                      "output, or make the last layer 2 wide",
+                      loss_name(loss)));
   } else {
     if (width != tr.outputs)
-      throw Error(fmt::format("{}: the model has {} output{} but {} has {} target{} per row; make the last layer "
-                              "{} wide", source, width, width == 1 ? "" : "s", tr.name, tr.outputs,
-                              tr.outputs == 1 ? "" : "s", tr.outputs));
+      throw Error(fmt::format(
+          "{}: the model has {} output{} but {} has {} target{} per row; make the last layer "
+          "{} wide",
+          source, width, width == 1 ? "" : "s", tr.name, tr.outputs, tr.outputs == 1 ? "" : "s", tr.outputs));
     if (loss == LossKind::kCrossEntropy || loss == LossKind::kNll)
-      throw Error(fmt::format("--loss {} needs class labels but {} has real-valued targets (--regression); use "
-                              "--loss mse or --loss huber", loss_name(loss), tr.name));
+      throw Error(
+          fmt::format("--loss {} needs class labels but {} has real-valued targets (--regression); use "
+                      "--loss mse or --loss huber",
+                      loss_name(loss), tr.name));
   }
 }
 
@@ -127,10 +135,11 @@ void relabel(data::Dataset& d, const std::vector<std::string>& classes, const st
     const auto it = std::find(classes.begin(), classes.end(), d.class_names[k]);
     if (it == classes.end() && rows[k]) {
       const size_t shown = std::min<size_t>(classes.size(), 10);
-      throw Error(fmt::format("{}: label '{}' ({} rows) is not one of the {} classes {} ({}{}); pass rows of "
-                              "those classes only", source, d.class_names[k], rows[k], classes.size(), whose,
-                              fmt::join(classes.begin(), classes.begin() + shown, ", "),
-                              shown < classes.size() ? ", ..." : ""));
+      throw Error(fmt::format(
+          "{}: label '{}' ({} rows) is not one of the {} classes {} ({}{}); pass rows of "
+          "those classes only",
+          source, d.class_names[k], rows[k], classes.size(), whose,
+          fmt::join(classes.begin(), classes.begin() + shown, ", "), shown < classes.size() ? ", ..." : ""));
     }
     to[k] = static_cast<int32_t>(it - classes.begin());
   }
@@ -515,7 +524,7 @@ void AddTrainFlags(CLI::App* t, TrainOptions& o) {
   t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(NumberIn("[0, inf)"));
   t->add_option("--epochs", o.epochs, "Epochs")->check(IntegerIn("[1, 100000]"));
   t->add_option("--stop-after", o.stop_after,
-                 "Stop after this epoch; the schedule still plans for --epochs (continue with --resume)")
+                "Stop after this epoch; the schedule still plans for --epochs (continue with --resume)")
       ->check(IntegerIn("[1, 100000]"));
   t->add_option("--batch-size", o.batch_size, "Rows per batch")->check(IntegerIn("[1, 1048576]"));
   t->add_option("--seed", o.seed, "Seed for init, shuffling, dropout, validation split")
@@ -626,8 +635,10 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
     if (!o.model_file.empty()) {
       for (const char* flag : {"--layers", "--act", "--act-param", "--norm", "--dropout"})
         if (cmd->count(flag))
-          throw Error(fmt::format("{} with --model: {} defines every layer (activations, normalisation and dropout "
-                                  "too); drop {}, or drop --model", flag, o.model_file, flag));
+          throw Error(
+              fmt::format("{} with --model: {} defines every layer (activations, normalisation and dropout "
+                          "too); drop {}, or drop --model",
+                          flag, o.model_file, flag));
       source = o.model_file;
       std::ifstream f(o.model_file);
       if (!f) throw Error(o.model_file + ": cannot open (" + std::strerror(errno) + ")");
@@ -772,10 +783,12 @@ int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const Score
     if (d.classification()) {
       json per = json::array(), confusion = json::array();
       for (size_t k = 0; k < classes; ++k) {
-        per.push_back({{"class", k}, {"name", class_name(k)}, {"rows", count[k]},
+        per.push_back({{"class", k},
+                       {"name", class_name(k)},
+                       {"rows", count[k]},
                        {"accuracy", count[k] ? json(double(hits[k]) / count[k]) : json(nullptr)}});
-        confusion.push_back(std::vector<size_t>(e.confusion.begin() + k * classes,
-                                                e.confusion.begin() + (k + 1) * classes));
+        confusion.push_back(
+            std::vector<size_t>(e.confusion.begin() + k * classes, e.confusion.begin() + (k + 1) * classes));
       }
       j["per_class"] = per;
       j["confusion"] = confusion;
@@ -819,15 +832,16 @@ PredictRows read_predict_rows(CLI::App* cmd, const PredictOptions& o, const Chec
   PredictRows rows;
   const size_t features = meta.input_features;
   if (!o.csv.empty()) {
-    if (cmd->count("--input"))
-      throw Error("--csv and --input: give one source of rows, not both");
+    if (cmd->count("--input")) throw Error("--csv and --input: give one source of rows, not both");
     // The label column the model was trained with, unless told: the training CSV itself is valid input.
     std::string label = o.label;
     if (!cmd->count("--label")) label = meta.data.empty() ? "-1" : saved_data(o.model, meta.data).label;
     data::Dataset d = data::read_csv(o.csv, label, regression_model(o.model, meta));
     if (d.features != features)
-      throw Error(fmt::format("{}: {} feature columns besides the label column '{}', the model takes {}; pass the "
-                              "label column with --label COL", o.csv, d.features, label, features));
+      throw Error(
+          fmt::format("{}: {} feature columns besides the label column '{}', the model takes {}; pass the "
+                      "label column with --label COL",
+                      o.csv, d.features, label, features));
     rows.x = std::move(d.x);
     rows.id.resize(d.rows);
     std::iota(rows.id.begin(), rows.id.end(), size_t{1});
@@ -858,17 +872,17 @@ PredictRows read_predict_rows(CLI::App* cmd, const PredictOptions& o, const Chec
         const bool header = rows.id.empty() && values == 0;
         throw Error(fmt::format("{} line {}: '{}' is not a finite number{}", source, line_no, tok,
                                 header ? "; for a CSV file with a header and a label column, pass --csv FILE "
-                                         "(--label COL)" : ""));
+                                         "(--label COL)"
+                                       : ""));
       }
       rows.x.push_back(static_cast<float>(v));
       ++values;
     }
     if (values == 0) continue;
     if (values != features)
-      throw Error(fmt::format("{} line {}: {} values, the model takes {} features per row{}", source, line_no,
-                              values, features,
-                              values == features + 1 ? "; for rows with a label column, pass --csv FILE --label COL"
-                                                     : ""));
+      throw Error(
+          fmt::format("{} line {}: {} values, the model takes {} features per row{}", source, line_no, values, features,
+                      values == features + 1 ? "; for rows with a label column, pass --csv FILE --label COL" : ""));
     rows.id.push_back(line_no);
   }
   return rows;
@@ -915,8 +929,9 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta, const Predict
       json probs = json::array();
       for (size_t i = 0; i < top; ++i)
         probs.push_back({{"class", ranked[i].second}, {"name", name(ranked[i].second)}, {"probability", ranked[i].first}});
-      fmt::print("{}\n", json{{"row", row_id}, {"class", ranked[0].second}, {"name", name(ranked[0].second)},
-                              {"top", probs}}.dump());
+      fmt::print(
+          "{}\n",
+          json{{"row", row_id}, {"class", ranked[0].second}, {"name", name(ranked[0].second)}, {"top", probs}}.dump());
     } else {
       std::string s = fmt::format("{} {}", ranked[0].second, name(ranked[0].second));
       for (size_t i = 0; i < top; ++i)
@@ -931,11 +946,13 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta, const Predict
 int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o) {
   set_all_threads(o.threads);
   if (cmd->count("--scale"))
-    throw Error("--scale does not apply to evaluate: rows are scaled as the model's training rows were, by the "
-                "scaler saved in the checkpoint; drop --scale");
+    throw Error(
+        "--scale does not apply to evaluate: rows are scaled as the model's training rows were, by the "
+        "scaler saved in the checkpoint; drop --scale");
   if (cmd->count("--val-fraction"))
-    throw Error("--val-fraction does not apply to evaluate: it scores the test split, else the validation rows "
-                "the run held out; drop --val-fraction");
+    throw Error(
+        "--val-fraction does not apply to evaluate: it scores the test split, else the validation rows "
+        "the run held out; drop --val-fraction");
   const Checkpoint meta = read_checkpoint_meta(o.model);
   const bool saved = !meta.data.empty();
   const DataOptions run = saved ? saved_data(o.model, meta.data) : DataOptions{};
@@ -978,7 +995,8 @@ int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o) {
   } else if (own_csv) {
     scored = {&splits.train, "train", "the rows it was trained on",
               fmt::format("{} was trained on these rows ({} has no test split and the run held none out), so the "
-                          "scores overstate how it does on new rows; pass --test-csv FILE", o.model, d.csv)};
+                          "scores overstate how it does on new rows; pass --test-csv FILE",
+                          o.model, d.csv)};
   }
   data::Dataset& ds = *scored.rows;
   if (ds.features != meta.input_features)

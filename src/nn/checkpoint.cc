@@ -41,9 +41,10 @@ std::vector<T> finite_tensor(const safetensors::File& f, const std::string& path
   std::vector<T> v = f.get<T>(name, shape);
   const auto bad = std::find_if(v.begin(), v.end(), [](T x) { return !std::isfinite(x); });
   if (bad != v.end())
-    throw Error(fmt::format("{}: tensor '{}' holds {} at element {}; the run that saved it diverged or the file is "
-                            "damaged: use an earlier checkpoint or train again",
-                            path, name, std::isnan(*bad) ? "NaN" : "inf", bad - v.begin()));
+    throw Error(
+        fmt::format("{}: tensor '{}' holds {} at element {}; the run that saved it diverged or the file is "
+                    "damaged: use an earlier checkpoint or train again",
+                    path, name, std::isnan(*bad) ? "NaN" : "inf", bad - v.begin()));
   return v;
 }
 }  // namespace

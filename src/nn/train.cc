@@ -134,8 +134,8 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
   // lose digits to cancellation).
   const size_t targets = d.classification() ? 0 : d.outputs;
   if (targets && model.output_features() != targets)
-    throw Error(fmt::format("{}: rows have {} targets, the model has {} outputs", d.name, targets,
-                            model.output_features()));
+    throw Error(
+        fmt::format("{}: rows have {} targets, the model has {} outputs", d.name, targets, model.output_features()));
   std::vector<double> mean(targets, 0.0), sse(targets, 0.0), sae(targets, 0.0), sst(targets, 0.0);
   for (size_t r = 0; r < (targets ? d.rows : 0); ++r)
     for (size_t j = 0; j < targets; ++j) mean[j] += d.targets[r * targets + j] / static_cast<double>(d.rows);
