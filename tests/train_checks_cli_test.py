@@ -69,6 +69,11 @@ class FlagRanges(Refusals):
         self.refused(["compare", "--data", "xor", "--acts", "relu", "--depth", "1", "--target", "2"], "--target",
                      "[0, 1]")
 
+    def test_library_errors_name_the_flags_the_cli_has(self):
+        r = run("train", "--data", "xor", "--warmup", "100000", "--epochs", "2")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("actlab: --warmup: 100000 leaves none of the run's", r.stderr)
+
     def test_a_seed_is_taken_as_written(self):
         r = run(*XOR, "--seed", "18446744073709551615", "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
