@@ -118,7 +118,7 @@ class Fields(unittest.TestCase):
         self.check("bench", run("bench", "--only", "relu", "--json"))
 
     def test_evaluate(self):
-        self.check("evaluate", run("evaluate", self.model, "--json"))
+        self.check("evaluate", run("evaluate", self.model, "--json"), run("evaluate", self.regression, "--json"))
 
     def test_predict(self):
         self.check("predict", run("predict", self.model, "--json", stdin="0.1 0.2\n1 -1\n"),

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -256,6 +257,60 @@ TEST(Training, DeterministicForASeed) {
   };
   EXPECT_EQ(run(4), run(4));
   EXPECT_NE(run(4), run(5));
+}
+
+// y = w x + b on one feature, with the weights set by hand.
+Model<double> OneDense(size_t outputs, const std::vector<double>& weight, const std::vector<double>& bias) {
+  Model<double> m(1, {Dense(outputs)});
+  for (const auto& t : m.named_parameters()) {
+    const std::vector<double>& v = t.name == "0.weight" ? weight : bias;
+    std::copy(v.begin(), v.end(), t.value);
+  }
+  return m;
+}
+
+data::Dataset OneFeature(const std::vector<float>& x) {
+  data::Dataset d;
+  d.name = "hand-made";
+  d.rows = x.size();
+  d.features = 1;
+  d.x = x;
+  return d;
+}
+
+TEST(Evaluate, RegressionMetricsAsScikitLearn) {
+  TrainConfig c;
+  c.loss = LossKind::kMse;
+  c.output = "identity";
+  data::Dataset d = OneFeature({0, 1, 2, 3});
+  d.outputs = 1;
+  d.targets = {0, 2, 4, 7};  // predictions 0, 2, 4, 6: one error of 1
+  Model<double> m = OneDense(1, {2}, {0});
+  Evaluation e = evaluate(m, c, d);
+  EXPECT_DOUBLE_EQ(e.rmse, 0.5);
+  EXPECT_DOUBLE_EQ(e.mae, 0.25);
+  EXPECT_DOUBLE_EQ(e.r2, 1 - 1 / 26.75);  // SST = sum (t - 3.25)^2
+  EXPECT_TRUE(std::isnan(e.accuracy));
+  // A constant target: R^2 is 1 when it is predicted exactly, else 0.
+  d.targets = {1, 1, 1, 1};
+  Model<double> exact = OneDense(1, {0}, {1}), off = OneDense(1, {0}, {2});
+  EXPECT_EQ(evaluate(exact, c, d).r2, 1.0);
+  EXPECT_EQ(evaluate(off, c, d).r2, 0.0);
+  // Wider than the targets: an error, not a read past them.
+  Model<double> wide = OneDense(2, {1, 1}, {0, 0});
+  EXPECT_THROW(evaluate(wide, c, d), Error);
+}
+
+TEST(Evaluate, ConfusionMatrixByTrueAndPredictedClass) {
+  TrainConfig c;
+  data::Dataset d = OneFeature({1, 2, -1, 3});
+  d.classes = 2;
+  d.labels = {0, 0, 1, 1};
+  Model<double> m = OneDense(2, {1, -1}, {0, 0});  // x > 0: class 0, else class 1
+  const Evaluation e = evaluate(m, c, d);
+  EXPECT_EQ(e.confusion, (std::vector<size_t>{2, 0, 1, 1}));
+  EXPECT_DOUBLE_EQ(e.accuracy, 0.75);
+  EXPECT_TRUE(std::isnan(e.rmse));
 }
 
 TEST(Training, DivergenceIsReportedNotHidden) {

@@ -476,7 +476,7 @@ TEST(OptimSchedule, RunShapeErrors) {
   EXPECT_EQ(ErrorOf([&] { scheduled_lr(s, 0.1, 0, 0, 100); }),
             "step schedule: steps per epoch is 0; give the number of batches per epoch");
   EXPECT_EQ(ErrorOf([&] { scheduled_lr(Schedule("cosine", 100), 0.1, 0, 10, 100); }),
-            "--warmup-steps: 100 leaves none of the run's 100 steps to the cosine schedule; use fewer warm-up steps");
+            "--warmup: 100 leaves none of the run's 100 steps to the cosine schedule; use fewer warm-up steps");
   EXPECT_EQ(ErrorOf([&] { scheduled_lr(Schedule("constant"), -1, 0, 10, 100); }),
             "--lr: must be finite and > 0 (got -1); e.g. --lr 0.01");
 }
@@ -551,10 +551,10 @@ TEST(OptimClip, ValueBeyondFloatRangeClampsNothing) {
 TEST(OptimClip, Errors) {
   std::vector<double> g = {1};
   EXPECT_EQ(ErrorOf([&] { clip_grad_norm(g.data(), 1, 0.0); }),
-            "--clip-grad-norm: must be finite and > 0 (got 0); e.g. --clip-grad-norm 1");
+            "--clip-norm: must be finite and > 0 (got 0); e.g. --clip-norm 1");
   EXPECT_NE(ErrorOf([&] { clip_grad_norm(g.data(), 1, kNaN); }).find("(got nan)"), std::string::npos);
   EXPECT_EQ(ErrorOf([&] { clip_grad_value(g.data(), 1, -1.0); }),
-            "--clip-grad-value: must be finite and > 0 (got -1); e.g. --clip-grad-value 1");
+            "--clip-value: must be finite and > 0 (got -1); e.g. --clip-value 1");
 }
 
 // ---- validation -----------------------------------------------------------------

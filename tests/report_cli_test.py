@@ -178,7 +178,7 @@ def report_json(target, *extra):
 
 if CASE == "synthetic":
     rd = os.path.join(TMP, "runs", "spirals")  # two levels that do not exist yet
-    p = run("train", "--data", "spirals", "--rows", "600", "--layers", "2-32-32-3", "--act", "tanh",
+    p = run("train", "--data", "spirals", "--rows", "600", "--layers", "2-32-32-2", "--act", "tanh",
             "--epochs", "6", "--diagnose", "--diagnose-every", "4", "--run-dir", rd)
     assert "saved " + os.path.join(rd, "model.safetensors") in p.stdout, p.stdout
     assert sorted(os.listdir(rd)) == ["metrics.json", "model.safetensors"], os.listdir(rd)

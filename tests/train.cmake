@@ -26,3 +26,9 @@ add_test(NAME json_fields_test
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/json_fields_test.py $<TARGET_FILE:actlab_cli>
                  ${PROJECT_SOURCE_DIR}/docs/json.md)
 set_tests_properties(json_fields_test PROPERTIES TIMEOUT 600)
+
+# What train, evaluate and predict refuse before they start (issue 10): flag
+# ranges, --model conflicts, outputs and losses, paths, non-finite checkpoints.
+add_test(NAME train_checks_cli_test
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train_checks_cli_test.py $<TARGET_FILE:actlab_cli>)
+set_tests_properties(train_checks_cli_test PROPERTIES TIMEOUT 300)

@@ -175,7 +175,7 @@ class Metrics(unittest.TestCase):
         # No data flags: evaluate regenerates the saved synthetic test set (and
         # scales it with the saved scaler), so it agrees with training's last epoch.
         path, model = os.path.join(TMP, "own-data.json"), os.path.join(TMP, "own-data.safetensors")
-        run("train", "--data", "spirals", "--rows", "300", "--layers", "2-16-3", "--epochs", "5",
+        run("train", "--data", "spirals", "--rows", "300", "--layers", "2-16-2", "--epochs", "5",
             "--scale", "standard", "--metrics-out", path, "--save", model)
         final = json.load(open(path))["final"]
         ev = json.loads(run("evaluate", model, "--json").stdout)

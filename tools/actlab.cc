@@ -258,7 +258,8 @@ int main(int argc, char** argv) {
   eval->add_option("--dtype", dtype, "float32 (9 digits) or float64 (17 digits)")
       ->check(CLI::IsMember({"float32", "float64"}));
   eval->add_option("--axis-size", axis_size,
-                   "For softmax, log_softmax, softmin, glu: length K of each row (input = rows of K)");
+                   "For softmax, log_softmax, softmin, glu: length K of each row (input = rows of K)")
+      ->check(actlab::cli::IntegerIn("[1, 1000000000]"));
   eval->footer(
       "Input: numbers separated by spaces or newlines; nan, inf, -inf accepted.\n"
       "Example: echo '-1 0 1' | actlab eval gelu --dtype float64");
@@ -269,7 +270,8 @@ int main(int argc, char** argv) {
 
   auto* bench = app.add_subcommand("bench", "Measure every activation against memcpy (Gelem/s)");
   actlab::cli::BenchOptions bench_opts;
-  bench->add_option("--threads,-t", bench_opts.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  bench->add_option("--threads,-t", bench_opts.threads, "Threads (0 = all cores)")
+      ->check(actlab::cli::IntegerIn("[0, 1024]"));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--only", bench_opts.names, "Only these activations (repeatable)");
 
@@ -353,7 +355,7 @@ int main(int argc, char** argv) {
     if (*recommend) return actlab::cli::RunRecommend(recommend_opts);
     if (*compare) return actlab::cli::RunCompare(compare, compare_opts);
     if (*train_cmds.evaluate) return actlab::cli::RunEvaluate(train_cmds.evaluate, train_cmds.eval_opts);
-    if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict_opts);
+    if (*train_cmds.predict) return actlab::cli::RunPredict(train_cmds.predict, train_cmds.predict_opts);
     if (*diagnose_cmd.cmd) return actlab::cli::RunDiagnose(diagnose_cmd);
     if (*plot) return actlab::cli::RunPlot(plot_opts);
     if (*report) return actlab::cli::RunReport(report_opts);

@@ -135,11 +135,13 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareOptions& o) {
   AddTrainFlags(c, o.train);
   c->add_option("--acts", o.acts, "Activations, comma-separated")->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  c->add_option("--depth", o.depths, "Hidden layers, comma-separated (e.g. 2,5,10)")->delimiter(',')
+  c->add_option("--depth", o.depths, "Hidden layers, comma-separated (e.g. 2,5,10)")
+      ->delimiter(',')
+      ->check(IntegerIn("[1, 1000]"))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  c->add_option("--seeds", o.seeds, "Runs per cell (seeds --seed, --seed+1, ...)")->check(CLI::Range(size_t{1}, size_t{100}));
-  c->add_option("--width", o.width, "Units per hidden layer")->check(CLI::Range(size_t{1}, size_t{100000}));
-  c->add_option("--target", o.target, "Test accuracy for the 'epochs to target' column")->check(CLI::Range(0.0, 1.0));
+  c->add_option("--seeds", o.seeds, "Runs per cell (seeds --seed, --seed+1, ...)")->check(IntegerIn("[1, 100]"));
+  c->add_option("--width", o.width, "Units per hidden layer")->check(IntegerIn("[1, 100000]"));
+  c->add_option("--target", o.target, "Test accuracy for the 'epochs to target' column")->check(NumberIn("[0, 1]"));
   c->add_option("--csv-out", o.csv_out, "Write the table as CSV");
   c->add_option("--json-out", o.json_out, "Write the table (and every run) as JSON");
   c->add_option("--chart", o.chart, "Draw the table (PNG, SVG or PDF by extension): accuracy, gradient ratio, dead and saturated units against depth");
@@ -175,7 +177,6 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
                     .output_features();
   }
   for (size_t depth : o.depths) {
-    if (depth == 0) throw Error("--depth: hidden layers must be >= 1");
     for (const std::string& act : o.acts) {
       Cell cell{act, depth, {}, {}, {}, {}, {}, {}, {}};
       for (size_t s = 0; s < o.seeds; ++s) {

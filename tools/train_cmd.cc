@@ -5,12 +5,16 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <sstream>
 
 #include "actlab/data.h"
@@ -67,8 +71,87 @@ bool is_synthetic(const std::string& name) {
   return false;
 }
 
+// Data flags that only one kind of source reads are refused with the others,
+// where they would be ignored without a word.
+void check_data_flags(CLI::App* cmd, const DataOptions& d) {
+  for (const char* flag : {"--label", "--regression", "--test-csv"})
+    if (cmd->count(flag) && d.csv.empty())
+      throw Error(
+          fmt::format("{} applies to --csv data only (a synthetic or IDX set brings its own labels and "
+                      "test split); drop {}, or pass --csv FILE",
+                      flag, flag));
+  for (const char* flag : {"--rows", "--noise"})
+    if (cmd->count(flag) && !is_synthetic(d.data))
+      throw Error(fmt::format("{} applies to the synthetic sets only (--data {}); drop {}", flag,
+                              fmt::join(data::synthetic_kinds(), "|"), flag));
+}
+
+// The output layer against the data and the loss, for --layers and --model
+// alike: a width that does not match the classes or the targets, or an
+// output and loss that cannot learn, is refused before training starts.
+void check_output(const std::string& source, size_t width, const std::string& out, LossKind loss,
+                  const data::Dataset& tr) {
+  if ((out == "softmax" || out == "log_softmax") && width == 1)
+    throw Error(
+        fmt::format("--out {} with one output: {} of a single value is constant, so the model cannot "
+                    "learn; use --out sigmoid for one output, or a last layer one unit per class",
+                    out, out));
+  if (tr.classification()) {
+    const bool binary_logit = tr.classes == 2 && width == 1;
+    if (width != tr.classes && !binary_logit)
+      throw Error(fmt::format("{}: the model has {} output{} but {} has {} classes; make the last layer {} wide{}",
+                              source, width, width == 1 ? "" : "s", tr.name, tr.classes, tr.classes,
+                              tr.classes == 2 ? " (or 1: one logit for two classes)" : ""));
+    if (binary_logit && (loss == LossKind::kCrossEntropy || loss == LossKind::kNll))
+      throw Error(
+          fmt::format("--loss {} with one output: it needs one output per class; use --loss bce for one "
+                      "output, or make the last layer 2 wide",
+                      loss_name(loss)));
+  } else {
+    if (width != tr.outputs)
+      throw Error(fmt::format(
+          "{}: the model has {} output{} but {} has {} target{} per row; make the last layer "
+          "{} wide",
+          source, width, width == 1 ? "" : "s", tr.name, tr.outputs, tr.outputs == 1 ? "" : "s", tr.outputs));
+    if (loss == LossKind::kCrossEntropy || loss == LossKind::kNll)
+      throw Error(
+          fmt::format("--loss {} needs class labels but {} has real-valued targets (--regression); use "
+                      "--loss mse or --loss huber",
+                      loss_name(loss), tr.name));
+  }
+}
+
+// Numbers d's labels as `classes` does, matching by name: a CSV numbers the
+// classes it holds in sorted order, so a file without one of them would
+// shift every label after it. A label outside `classes` is refused: scored,
+// it could only ever count as wrong.
+void relabel(data::Dataset& d, const std::vector<std::string>& classes, const std::string& source,
+             const std::string& whose) {
+  if (!d.classification() || classes.empty() || d.class_names == classes || d.class_names.size() != d.classes) return;
+  std::vector<size_t> rows(d.class_names.size(), 0);
+  for (int32_t l : d.labels) ++rows[static_cast<size_t>(l)];
+  std::vector<int32_t> to(d.class_names.size(), 0);
+  for (size_t k = 0; k < d.class_names.size(); ++k) {
+    const auto it = std::find(classes.begin(), classes.end(), d.class_names[k]);
+    if (it == classes.end() && rows[k]) {
+      const size_t shown = std::min<size_t>(classes.size(), 10);
+      throw Error(fmt::format(
+          "{}: label '{}' ({} rows) is not one of the {} classes {} ({}{}); pass rows of "
+          "those classes only",
+          source, d.class_names[k], rows[k], classes.size(), whose,
+          fmt::join(classes.begin(), classes.begin() + shown, ", "), shown < classes.size() ? ", ..." : ""));
+    }
+    to[k] = static_cast<int32_t>(it - classes.begin());
+  }
+  for (int32_t& l : d.labels) l = to[static_cast<size_t>(l)];
+  d.class_names = classes;
+  d.classes = classes.size();
+}
+
 // The splits and the scaler fitted on the training rows (applied to all).
-std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t seed) {
+// The test rows' labels are numbered as the training rows' unless
+// `own_numbering` (evaluate numbers every split by the model's classes).
+std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t seed, bool own_numbering = false) {
   data::Splits s;
   std::string scale = o.scale;
   if (!o.csv.empty()) {
@@ -91,6 +174,7 @@ std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t s
     s = data::load_idx_dir(dir);
     if (scale.empty()) scale = "unit";
   }
+  if (!own_numbering) relabel(s.test, s.train.class_names, o.test_csv, "of the training rows");
   if (o.val_fraction > 0 && s.train.rows >= 10)
     s.validation = data::take_validation(s.train, o.val_fraction, seed);
   data::Scaler scaler = data::Scaler::fit(s.train, scale);
@@ -155,6 +239,25 @@ void resume_data(const std::string& checkpoint, const std::string& saved, CLI::A
   d.scale = s.scale;
 }
 
+// A path the run will write: checked before training, so one that cannot be
+// written fails now and not after the first epoch. The probe is the kind of
+// temporary file the atomic writers make beside the target, removed at once,
+// so nothing is left behind.
+void check_writable(const char* flag, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(fmt::format("{} {}: is a folder; pass a file path", flag, path));
+  const std::string probe = path + ".tmp." + std::to_string(getpid());
+  std::FILE* f = std::fopen(probe.c_str(), "wbx");
+  if (!f) {
+    if (errno == EEXIST) return;  // someone else's file: leave it, and the write will tell
+    throw Error(fmt::format("{} {}: cannot write ({}); check the folder exists and is writable", flag, path,
+                            std::strerror(errno)));
+  }
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
 std::string pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-"; }
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; }
 
@@ -205,6 +308,30 @@ void WriteFileAtomic(const std::string& path, const std::string& text) {
     throw Error(path + ": cannot write (" + why + ")");
   }
 }
+
+namespace {
+CLI::Validator interval_check(const std::string& interval, bool integer) {
+  const size_t comma = interval.find(',');
+  const bool lo_open = interval.front() == '(', hi_open = interval.back() == ')';
+  const double lo = std::strtod(interval.c_str() + 1, nullptr), hi = std::strtod(interval.c_str() + comma + 1, nullptr);
+  const char* kind = integer ? "an integer" : "a number";
+  return CLI::Validator(
+      [=](std::string& input) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(input.c_str(), &end);
+        // An integer is written in digits: CLI11 would not convert "1e3" to a count.
+        const size_t sign = !input.empty() && (input[0] == '-' || input[0] == '+') ? 1 : 0;
+        const bool digits = input.size() > sign && input.find_first_not_of("0123456789", sign) == std::string::npos;
+        const bool number = !input.empty() && *end == '\0' && std::isfinite(v) && (!integer || digits);
+        if (number && (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi)) return "";
+        return fmt::format("{} is not {} in {}", input, kind, interval);
+      },
+      fmt::format("{} in {}", integer ? "INTEGER" : "NUMBER", interval));
+}
+}  // namespace
+
+CLI::Validator NumberIn(const std::string& interval) { return interval_check(interval, false); }
+CLI::Validator IntegerIn(const std::string& interval) { return interval_check(interval, true); }
 
 template <class T>
 int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>* observer) {
@@ -337,10 +464,10 @@ void AddDataOptions(CLI::App* cmd, DataOptions& d) {
   cmd->add_option("--label", d.label, "CSV label column: header name or index (-1 = last)");
   cmd->add_flag("--regression", d.regression, "CSV label is a real-valued target");
   cmd->add_option("--test-csv", d.test_csv, "CSV test set (same columns)");
-  cmd->add_option("--rows", d.rows, "Rows of a synthetic set")->check(CLI::Range(size_t{4}, size_t{10000000}));
-  cmd->add_option("--noise", d.noise, "Noise of a synthetic set (default 0.1, xor 0)");
+  cmd->add_option("--rows", d.rows, "Rows of a synthetic set")->check(IntegerIn("[4, 10000000]"));
+  cmd->add_option("--noise", d.noise, "Noise of a synthetic set (default 0.1, xor 0)")->check(NumberIn("[0, inf)"));
   cmd->add_option("--val-fraction", d.val_fraction, "Training rows held out for validation")
-      ->check(CLI::Range(0.0, 0.9));
+      ->check(NumberIn("[0, 0.9]"));
   cmd->add_option("--scale", d.scale, "Feature scaling: none, unit (x/255), minmax, standard (default: by data)");
 }
 
@@ -356,7 +483,7 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c) {
                       "Keep the run in this folder (created if needed): DIR/model.safetensors and DIR/metrics.json, "
                       "what `actlab report DIR` reads; instead of --save and --metrics-out");
   c.train->add_option("--diagnose-every", c.train_opts.diagnose_every, "--diagnose: steps between records")
-      ->check(CLI::Range(size_t{1}, size_t{1000000}));
+      ->check(IntegerIn("[1, 1000000]"));
   AddEvaluatePredict(app, c);
 }
 
@@ -370,34 +497,39 @@ void AddTrainFlags(CLI::App* t, TrainOptions& o) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   t->add_option("--out", o.out, "Output: softmax (multi-class), sigmoid (binary), identity (regression), log_softmax");
   t->add_option("--model", o.model_file, "Architecture from a JSON model file instead of --layers/--act");
-  t->add_option("--dropout", o.dropout, "Dropout rate after each hidden activation")->check(CLI::Range(0.0, 0.99));
+  t->add_option("--dropout", o.dropout, "Dropout rate after each hidden activation")->check(NumberIn("[0, 0.99]"));
   t->add_option("--norm", o.norm, "Normalisation before each hidden activation: none, batch, layer")
       ->check(CLI::IsMember({"none", "batch", "layer"}));
   t->add_option("--init", o.init, "Weight init: auto, naive, xavier, he, lecun, torch (+ _uniform/_normal)");
   t->add_option("--loss", o.loss, "Loss: cross_entropy, nll, bce, mse, huber (default: by output)");
-  t->add_option("--huber-delta", o.huber_delta, "Huber loss delta");
+  t->add_option("--huber-delta", o.huber_delta, "Huber loss delta")->check(NumberIn("(0, inf)"));
   t->add_option("--optimizer", o.optimizer, "sgd, adam, adamw, rmsprop, adagrad");
-  t->add_option("--lr", o.lr, "Learning rate (default: adam/adamw 1e-3, rmsprop 1e-3, sgd 0.05, adagrad 1e-2)");
-  t->add_option("--momentum", o.momentum, "SGD / RMSprop momentum (default: sgd 0.9, rmsprop 0)");
+  t->add_option("--lr", o.lr, "Learning rate (default: adam/adamw 1e-3, rmsprop 1e-3, sgd 0.05, adagrad 1e-2)")
+      ->check(NumberIn("(0, inf)"));
+  t->add_option("--momentum", o.momentum, "SGD / RMSprop momentum (default: sgd 0.9, rmsprop 0)")
+      ->check(NumberIn("[0, 1)"));
   t->add_flag("--nesterov", o.nesterov, "Nesterov momentum (SGD)");
-  t->add_option("--weight-decay", o.weight_decay, "L2 weight decay (adamw: decoupled, default 0.01)");
-  t->add_option("--beta1", o.beta1, "Adam beta1");
-  t->add_option("--beta2", o.beta2, "Adam beta2");
-  t->add_option("--eps", o.eps, "Optimizer epsilon (default: torch's)");
+  t->add_option("--weight-decay", o.weight_decay, "L2 weight decay (adamw: decoupled, default 0.01)")
+      ->check(NumberIn("[0, inf)"));
+  t->add_option("--beta1", o.beta1, "Adam beta1")->check(NumberIn("[0, 1)"));
+  t->add_option("--beta2", o.beta2, "Adam beta2")->check(NumberIn("[0, 1)"));
+  t->add_option("--eps", o.eps, "Optimizer epsilon (default: torch's)")->check(NumberIn("(0, inf)"));
   t->add_option("--schedule", o.schedule, "Learning-rate schedule: cosine (default; to --min-lr over the run), step, constant");
-  t->add_option("--step-size", o.step_size, "step schedule: epochs between decays");
-  t->add_option("--gamma", o.gamma, "step schedule: decay factor");
-  t->add_option("--min-lr", o.min_lr, "cosine schedule: final learning rate");
-  t->add_option("--warmup", o.warmup, "Linear warm-up steps (batches)");
-  t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")->check(CLI::NonNegativeNumber);
-  t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(CLI::NonNegativeNumber);
-  t->add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(size_t{1}, size_t{100000}));
+  t->add_option("--step-size", o.step_size, "step schedule: epochs between decays")->check(IntegerIn("[1, 100000]"));
+  t->add_option("--gamma", o.gamma, "step schedule: decay factor")->check(NumberIn("(0, 1]"));
+  t->add_option("--min-lr", o.min_lr, "cosine schedule: final learning rate")->check(NumberIn("[0, inf)"));
+  t->add_option("--warmup", o.warmup, "Linear warm-up steps (batches)")->check(IntegerIn("[0, 1000000000]"));
+  t->add_option("--clip-norm", o.clip_norm, "Clip the global gradient norm to this (0 = off)")
+      ->check(NumberIn("[0, inf)"));
+  t->add_option("--clip-value", o.clip_value, "Clip each gradient to [-v, v] (0 = off)")->check(NumberIn("[0, inf)"));
+  t->add_option("--epochs", o.epochs, "Epochs")->check(IntegerIn("[1, 100000]"));
   t->add_option("--stop-after", o.stop_after,
-                 "Stop after this epoch; the schedule still plans for --epochs (continue with --resume)")
-      ->check(CLI::Range(size_t{1}, size_t{100000}));
-  t->add_option("--batch-size", o.batch_size, "Rows per batch")->check(CLI::Range(size_t{1}, size_t{1} << 20));
-  t->add_option("--seed", o.seed, "Seed for init, shuffling, dropout, validation split");
-  t->add_option("--threads", o.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+                "Stop after this epoch; the schedule still plans for --epochs (continue with --resume)")
+      ->check(IntegerIn("[1, 100000]"));
+  t->add_option("--batch-size", o.batch_size, "Rows per batch")->check(IntegerIn("[1, 1048576]"));
+  t->add_option("--seed", o.seed, "Seed for init, shuffling, dropout, validation split")
+      ->check(IntegerIn("[0, 18446744073709551615]"));
+  t->add_option("--threads", o.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
   t->add_option("--dtype", o.dtype, "float32 or float64")->check(CLI::IsMember({"float32", "float64"}));
   t->add_option("--save", o.save, "Checkpoint (safetensors) written after every epoch");
   t->add_option("--resume", o.resume, "Continue the run saved in this checkpoint");
@@ -410,16 +542,21 @@ void AddEvaluatePredict(CLI::App& app, TrainCommands& c) {
   c.evaluate = app.add_subcommand("evaluate", "Loss, accuracy and per-class accuracy of a saved model");
   c.evaluate->add_option("model", e.model, "Checkpoint from `actlab train --save`")->required();
   AddDataOptions(c.evaluate, e.data);
-  c.evaluate->add_option("--threads", e.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  // The checkpoint's scaler and the run's split decide these; RunEvaluate
+  // refuses them with that reason, so --help does not offer them.
+  for (const char* flag : {"--scale", "--val-fraction"}) c.evaluate->get_option(flag)->group("");
+  c.evaluate->add_option("--threads", e.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
   c.evaluate->add_flag("--json", e.json, "Print one JSON object");
 
   PredictOptions& p = c.predict_opts;
   c.predict = app.add_subcommand("predict", "Class and probabilities for rows of features");
   c.predict->add_option("model", p.model, "Checkpoint from `actlab train --save`")->required();
   c.predict->add_option("--input", p.input, "File of rows (numbers separated by spaces or commas); - = stdin");
-  c.predict->add_option("--top", p.top, "Probabilities shown per row")->check(CLI::Range(size_t{1}, size_t{1000}));
+  c.predict->add_option("--csv", p.csv, "CSV file as in train (a header, a label column, which is skipped)");
+  c.predict->add_option("--label", p.label, "--csv label column: header name or index (default: the run's)");
+  c.predict->add_option("--top", p.top, "Probabilities shown per row")->check(IntegerIn("[1, 1000]"));
   c.predict->add_flag("--json", p.json, "One JSON object per row");
-  c.predict->add_option("--threads", p.threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  c.predict->add_option("--threads", p.threads, "Threads (0 = all cores)")->check(IntegerIn("[0, 1024]"));
 }
 
 int RunTrain(TrainCommands& c) {
@@ -429,6 +566,8 @@ int RunTrain(TrainCommands& c) {
       if (c.train->count(flag))
         throw Error(std::string(flag) + " with --run-dir: the run folder already names both files "
                     "(DIR/model.safetensors, DIR/metrics.json); give one or the other");
+  if (!o.save.empty() && o.save == o.metrics_out)
+    throw Error("--save and --metrics-out name the same file " + o.save + "; give each its own");
   PreparedRun run = PrepareTrain(c.train, o);
   // Created only once the flags and the data are known to be good, so a
   // mistyped command leaves no empty folder behind.
@@ -441,6 +580,10 @@ int RunTrain(TrainCommands& c) {
     o.save = (std::filesystem::path(o.run_dir) / "model.safetensors").string();
     o.metrics_out = (std::filesystem::path(o.run_dir) / "metrics.json").string();
   }
+  const char* save_flag = !o.run_dir.empty() ? "--run-dir" : !o.save.empty() ? "--save" : "--resume";
+  const std::string save_path = !o.save.empty() ? o.save : o.resume;
+  if (!save_path.empty()) check_writable(save_flag, save_path);
+  if (!o.metrics_out.empty()) check_writable(o.run_dir.empty() ? "--metrics-out" : "--run-dir", o.metrics_out);
   if (c.train_opts.diagnose) return TrainDiagnosed(c.train_opts, run);
   return run.meta.dtype == "float64" ? TrainPrepared<double>(c.train_opts, run, nullptr)
                                      : TrainPrepared<float>(c.train_opts, run, nullptr);
@@ -467,6 +610,7 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
     o.dtype = meta.dtype;
     resume_data(o.resume, meta.data, cmd, o.data);
   }
+  check_data_flags(cmd, o.data);
   auto [splits, scaler] = load_data(o.data, resuming ? meta.config.seed : o.seed);
   if (resuming) {
     if (!meta.scaler.shift.empty()) scaler = meta.scaler;
@@ -487,7 +631,15 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
     std::vector<LayerSpec> layers;
     size_t input = tr.features;
     std::string out = o.out;
+    std::string source = o.layers.empty() ? "the default layers" : "--layers " + o.layers;
     if (!o.model_file.empty()) {
+      for (const char* flag : {"--layers", "--act", "--act-param", "--norm", "--dropout"})
+        if (cmd->count(flag))
+          throw Error(
+              fmt::format("{} with --model: {} defines every layer (activations, normalisation and dropout "
+                          "too); drop {}, or drop --model",
+                          flag, o.model_file, flag));
+      source = o.model_file;
       std::ifstream f(o.model_file);
       if (!f) throw Error(o.model_file + ": cannot open (" + std::strerror(errno) + ")");
       std::stringstream ss;
@@ -561,6 +713,7 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
       a.activation = out;
       layers.push_back(a);
     }
+    check_output(source, Model<double>(input, layers).output_features(), out, cfg.loss, tr);
     cfg.output = fused ? out : "identity";
     cfg.huber_delta = o.huber_delta;
     // Optimizer with per-optimizer defaults.
@@ -568,7 +721,6 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
     oc.kind = o.optimizer;
     const bool sgd = oc.kind == "sgd";
     oc.lr = o.lr > 0 ? o.lr : sgd ? 0.05 : oc.kind == "adagrad" ? 0.01 : 1e-3;
-    if (cmd->count("--lr") && !(o.lr > 0)) throw Error(fmt::format("--lr: must be > 0 (got {})", o.lr));
     oc.momentum = o.momentum >= 0 ? o.momentum : sgd ? 0.9 : 0.0;
     oc.nesterov = o.nesterov;
     oc.weight_decay = o.weight_decay >= 0 ? o.weight_decay : oc.kind == "adamw" ? 0.01 : 0.0;
@@ -596,42 +748,106 @@ PreparedRun PrepareTrain(CLI::App* cmd, TrainOptions& o) {
 }
 
 namespace {
+// Whether the model predicts real-valued targets: the CLI saves --regression
+// with the data; a checkpoint without that tells by its output and loss.
+bool regression_model(const std::string& path, const Checkpoint& meta) {
+  if (!meta.data.empty()) return saved_data(path, meta.data).regression;
+  return meta.classes.empty() && meta.config.output == "identity" &&
+         (meta.config.loss == LossKind::kMse || meta.config.loss == LossKind::kHuber);
+}
+
+// The rows evaluate scored, in words and as docs/json.md's "split".
+struct Scored {
+  data::Dataset* rows;
+  const char* split;
+  const char* what;
+  std::string warning;  // printed on stderr once the scores are known
+};
+
 template <class T>
-int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const data::Splits& s) {
+int evaluate_typed(const EvaluateOptions& o, const Checkpoint& meta, const Scored& scored) {
+  const data::Dataset& d = *scored.rows;
   Model<T> model(meta.input_features, meta.layers);
   load_checkpoint<T>(o.model, model, nullptr);
-  const data::Dataset& d = s.test.rows ? s.test : s.train;
   const Evaluation e = evaluate(model, meta.config, d);
+  if (!scored.warning.empty()) std::fprintf(stderr, "actlab: warning: %s\n", scored.warning.c_str());
   const std::vector<size_t>& count = e.class_rows;
   const std::vector<size_t>& hits = e.class_correct;
   auto class_name = [&](size_t k) {
     return k < meta.classes.size() ? meta.classes[k] : k < d.class_names.size() ? d.class_names[k] : std::to_string(k);
   };
+  const size_t classes = d.classes;
   if (o.json) {
-    json j{{"model", o.model}, {"data", d.name}, {"rows", e.rows}, {"loss", e.loss}};
+    json j{{"model", o.model}, {"data", d.name}, {"split", scored.split}, {"rows", e.rows}, {"loss", e.loss}};
     j["accuracy"] = std::isfinite(e.accuracy) ? json(e.accuracy) : json(nullptr);
-    json per = json::array();
-    for (size_t k = 0; k < d.classes; ++k)
-      per.push_back({{"class", k}, {"name", class_name(k)}, {"rows", count[k]},
-                     {"accuracy", count[k] ? json(double(hits[k]) / count[k]) : json(nullptr)}});
-    j["per_class"] = per;
+    if (d.classification()) {
+      json per = json::array(), confusion = json::array();
+      for (size_t k = 0; k < classes; ++k) {
+        per.push_back({{"class", k},
+                       {"name", class_name(k)},
+                       {"rows", count[k]},
+                       {"accuracy", count[k] ? json(double(hits[k]) / count[k]) : json(nullptr)}});
+        confusion.push_back(
+            std::vector<size_t>(e.confusion.begin() + k * classes, e.confusion.begin() + (k + 1) * classes));
+      }
+      j["per_class"] = per;
+      j["confusion"] = confusion;
+    } else {
+      j["rmse"] = e.rmse;
+      j["mae"] = e.mae;
+      j["r2"] = e.r2;
+    }
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("{}: {} rows of {}\nloss {:.4f}\n", o.model, e.rows, d.name, e.loss);
-  if (d.classification()) {
-    fmt::print("accuracy {}\nper class:\n", pct(e.accuracy));
-    for (size_t k = 0; k < d.classes; ++k)
-      fmt::print("  {:>2} {:<14} {:>6} rows  {}\n", k, class_name(k), count[k],
-                 count[k] ? pct(double(hits[k]) / count[k]) : "-");
+  fmt::print("{}: {} rows of {}, {}\nloss {:.4f}\n", o.model, e.rows, d.name, scored.what, e.loss);
+  if (!d.classification()) {
+    fmt::print("rmse {:.6g}\nmae {:.6g}\nr2 {:.4f}\n", e.rmse, e.mae, e.r2);
+    return 0;
+  }
+  fmt::print("accuracy {}\nper class:\n", pct(e.accuracy));
+  for (size_t k = 0; k < classes; ++k)
+    fmt::print("  {:>2} {:<14} {:>6} rows  {}\n", k, class_name(k), count[k],
+               count[k] ? pct(double(hits[k]) / count[k]) : "-");
+  std::string header = fmt::format("confusion (rows: true class, columns: predicted):\n  {:>2} {:<14}", "", "");
+  for (size_t k = 0; k < classes; ++k) header += fmt::format(" {:>6}", k);
+  fmt::print("{}\n", header);
+  for (size_t k = 0; k < classes; ++k) {
+    std::string line = fmt::format("  {:>2} {:<14}", k, class_name(k));
+    for (size_t p = 0; p < classes; ++p) line += fmt::format(" {:>6}", e.confusion[k * classes + p]);
+    fmt::print("{}\n", line);
   }
   return 0;
 }
 
-template <class T>
-int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
-  Model<T> model(meta.input_features, meta.layers);
-  load_checkpoint<T>(o.model, model, nullptr);
+// The rows to predict, all read and checked before the first is printed, so
+// a bad row late in the input leaves no partial output behind. id: the row's
+// 1-based number (its line with --input, its data row with --csv).
+struct PredictRows {
+  std::vector<float> x;
+  std::vector<size_t> id;
+};
+
+PredictRows read_predict_rows(CLI::App* cmd, const PredictOptions& o, const Checkpoint& meta) {
+  PredictRows rows;
+  const size_t features = meta.input_features;
+  if (!o.csv.empty()) {
+    if (cmd->count("--input")) throw Error("--csv and --input: give one source of rows, not both");
+    // The label column the model was trained with, unless told: the training CSV itself is valid input.
+    std::string label = o.label;
+    if (!cmd->count("--label")) label = meta.data.empty() ? "-1" : saved_data(o.model, meta.data).label;
+    data::Dataset d = data::read_csv(o.csv, label, regression_model(o.model, meta));
+    if (d.features != features)
+      throw Error(
+          fmt::format("{}: {} feature columns besides the label column '{}', the model takes {}; pass the "
+                      "label column with --label COL",
+                      o.csv, d.features, label, features));
+    rows.x = std::move(d.x);
+    rows.id.resize(d.rows);
+    std::iota(rows.id.begin(), rows.id.end(), size_t{1});
+    return rows;
+  }
+  if (cmd->count("--label")) throw Error("--label applies to --csv input only; drop --label, or pass --csv FILE");
   std::ifstream file;
   std::istream* in = &std::cin;
   if (o.input != "-") {
@@ -639,32 +855,51 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
     if (!file) throw Error(o.input + ": cannot open (" + std::strerror(errno) + ")");
     in = &file;
   }
-  const Activation out_act = Activation::make(meta.config.output);
+  const std::string source = o.input == "-" ? "stdin" : o.input;
   std::string line;
-  size_t line_no = 0;
-  Tensor<T> x(1, meta.input_features), p;
-  std::vector<float> row;
+  size_t line_no = 0, values = 0;
   while (std::getline(*in, line)) {
     ++line_no;
     for (char& ch : line)
       if (ch == ',' || ch == '\t' || ch == '\r') ch = ' ';
     std::istringstream ss(line);
-    row.clear();
     std::string tok;
+    values = 0;
     while (ss >> tok) {
       char* end = nullptr;
       const double v = std::strtod(tok.c_str(), &end);
-      if (*end != '\0' || !std::isfinite(v))
-        throw Error(fmt::format("{} line {}: '{}' is not a finite number", o.input == "-" ? "stdin" : o.input,
-                                line_no, tok));
-      row.push_back(static_cast<float>(v));
+      if (*end != '\0' || !std::isfinite(v)) {
+        const bool header = rows.id.empty() && values == 0;
+        throw Error(fmt::format("{} line {}: '{}' is not a finite number{}", source, line_no, tok,
+                                header ? "; for a CSV file with a header and a label column, pass --csv FILE "
+                                         "(--label COL)"
+                                       : ""));
+      }
+      rows.x.push_back(static_cast<float>(v));
+      ++values;
     }
-    if (row.empty()) continue;
-    if (row.size() != meta.input_features)
-      throw Error(fmt::format("{} line {}: {} values, the model takes {} features per row",
-                              o.input == "-" ? "stdin" : o.input, line_no, row.size(), meta.input_features));
-    for (size_t j = 0; j < row.size(); ++j) {
-      float v = row[j];
+    if (values == 0) continue;
+    if (values != features)
+      throw Error(
+          fmt::format("{} line {}: {} values, the model takes {} features per row{}", source, line_no, values, features,
+                      values == features + 1 ? "; for rows with a label column, pass --csv FILE --label COL" : ""));
+    rows.id.push_back(line_no);
+  }
+  return rows;
+}
+
+template <class T>
+int predict_typed(const PredictOptions& o, const Checkpoint& meta, const PredictRows& rows) {
+  Model<T> model(meta.input_features, meta.layers);
+  load_checkpoint<T>(o.model, model, nullptr);
+  const Activation out_act = Activation::make(meta.config.output);
+  const bool regression = regression_model(o.model, meta);
+  const size_t features = meta.input_features;
+  Tensor<T> x(1, features), p;
+  for (size_t r = 0; r < rows.id.size(); ++r) {
+    const size_t row_id = rows.id[r];
+    for (size_t j = 0; j < features; ++j) {
+      float v = rows.x[r * features + j];
       if (!meta.scaler.shift.empty()) v = (v - meta.scaler.shift[j]) * meta.scaler.scale[j];
       x(0, j) = v;
     }
@@ -677,12 +912,11 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
     } else {
       for (size_t k = 0; k < out.cols(); ++k) ranked.emplace_back(double(p(0, k)), k);
     }
-    const bool regression = meta.classes.empty() && meta.config.output == "identity" &&
-                            (meta.config.loss == LossKind::kMse || meta.config.loss == LossKind::kHuber);
     auto name = [&](size_t k) { return k < meta.classes.size() ? meta.classes[k] : std::to_string(k); };
     if (regression) {
       if (o.json) {
-        fmt::print("{}\n", json{{"row", line_no}, {"prediction", std::vector<double>(p.data(), p.data() + p.size())}}.dump());
+        const std::vector<double> prediction(p.data(), p.data() + p.size());
+        fmt::print("{}\n", json{{"row", row_id}, {"prediction", prediction}}.dump());
       } else {
         for (size_t k = 0; k < p.size(); ++k) fmt::print("{}{:.6g}", k ? " " : "", double(p.data()[k]));
         fmt::print("\n");
@@ -695,8 +929,9 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
       json probs = json::array();
       for (size_t i = 0; i < top; ++i)
         probs.push_back({{"class", ranked[i].second}, {"name", name(ranked[i].second)}, {"probability", ranked[i].first}});
-      fmt::print("{}\n", json{{"row", line_no}, {"class", ranked[0].second}, {"name", name(ranked[0].second)},
-                              {"top", probs}}.dump());
+      fmt::print(
+          "{}\n",
+          json{{"row", row_id}, {"class", ranked[0].second}, {"name", name(ranked[0].second)}, {"top", probs}}.dump());
     } else {
       std::string s = fmt::format("{} {}", ranked[0].second, name(ranked[0].second));
       for (size_t i = 0; i < top; ++i)
@@ -710,33 +945,73 @@ int predict_typed(const PredictOptions& o, const Checkpoint& meta) {
 
 int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o) {
   set_all_threads(o.threads);
+  if (cmd->count("--scale"))
+    throw Error(
+        "--scale does not apply to evaluate: rows are scaled as the model's training rows were, by the "
+        "scaler saved in the checkpoint; drop --scale");
+  if (cmd->count("--val-fraction"))
+    throw Error(
+        "--val-fraction does not apply to evaluate: it scores the test split, else the validation rows "
+        "the run held out; drop --val-fraction");
   const Checkpoint meta = read_checkpoint_meta(o.model);
-  // Without a data flag, the rows the run was tested on: its saved data
-  // source (a synthetic set is regenerated from the run's seed).
-  DataOptions d = o.data;
-  const bool data_given = cmd->count("--data") || cmd->count("--csv") || cmd->count("--test-csv") ||
-                          cmd->count("--rows") || cmd->count("--noise") || cmd->count("--label") ||
-                          cmd->count("--regression");
-  if (!data_given && !meta.data.empty()) d = saved_data(o.model, meta.data);
-  // Scale with the training run's own scaler (fitted on its training rows),
-  // not one refitted here.
-  d.val_fraction = 0;
-  d.scale = "none";
-  data::Splits splits = load_data(d, meta.config.seed).first;
-  const data::Dataset& ds = splits.test.rows ? splits.test : splits.train;
+  const bool saved = !meta.data.empty();
+  const DataOptions run = saved ? saved_data(o.model, meta.data) : DataOptions{};
+  const bool regression = regression_model(o.model, meta);
+  if (cmd->count("--regression") && !regression)
+    throw Error(fmt::format("--regression: {} is a classifier; drop --regression", o.model));
+  // Without a source flag, the run's own data (a synthetic set is regenerated
+  // from the run's seed); the label column and the task stay the run's
+  // unless given.
+  DataOptions d = run;
+  if (cmd->count("--data") || cmd->count("--csv")) {
+    d.data = o.data.data;
+    d.csv = o.data.csv;
+    d.test_csv = o.data.test_csv;
+    d.rows = o.data.rows;
+    d.noise = o.data.noise;
+  }
+  if (cmd->count("--test-csv")) d.test_csv = o.data.test_csv;
+  if (cmd->count("--rows")) d.rows = o.data.rows;
+  if (cmd->count("--noise")) d.noise = o.data.noise;
+  if (cmd->count("--label")) d.label = o.data.label;
+  d.regression = regression;
+  check_data_flags(cmd, d);
+  // The run's training CSV without a test split: score the validation rows
+  // the run held out, drawn again as training drew them (same rows, seed and
+  // fraction), rather than rows the model learnt.
+  std::error_code ec;
+  const bool own_csv = !d.csv.empty() && !run.csv.empty() && d.label == run.label &&
+                       (d.csv == run.csv || std::filesystem::equivalent(d.csv, run.csv, ec));
+  d.val_fraction = own_csv && d.test_csv.empty() ? run.val_fraction : 0;
+  d.scale = "none";  // the run's own scaler (fitted on its training rows) is applied below
+  data::Splits splits = load_data(d, meta.config.seed, true).first;
+  Scored scored{&splits.train, "all", "every row", ""};
+  std::string source = d.csv.empty() ? splits.train.name : d.csv;
+  if (splits.test.rows) {
+    scored = {&splits.test, "test", "its test split", ""};
+    source = d.test_csv.empty() ? splits.test.name : d.test_csv;
+  } else if (splits.validation.rows) {
+    scored = {&splits.validation, "validation", "the validation rows the run held out", ""};
+  } else if (own_csv) {
+    scored = {&splits.train, "train", "the rows it was trained on",
+              fmt::format("{} was trained on these rows ({} has no test split and the run held none out), so the "
+                          "scores overstate how it does on new rows; pass --test-csv FILE",
+                          o.model, d.csv)};
+  }
+  data::Dataset& ds = *scored.rows;
   if (ds.features != meta.input_features)
     throw Error(fmt::format("{}: the model takes {} features but {} has {}; pass the data it was trained on "
                             "(--data or --csv)", o.model, meta.input_features, ds.name, ds.features));
-  if (!meta.scaler.shift.empty())
-    for (data::Dataset* set : {&splits.train, &splits.test})
-      if (set->rows) meta.scaler.apply(*set);
-  return meta.dtype == "float64" ? evaluate_typed<double>(o, meta, splits) : evaluate_typed<float>(o, meta, splits);
+  relabel(ds, meta.classes, source, "the model was trained on");
+  if (!meta.scaler.shift.empty()) meta.scaler.apply(ds);
+  return meta.dtype == "float64" ? evaluate_typed<double>(o, meta, scored) : evaluate_typed<float>(o, meta, scored);
 }
 
-int RunPredict(const PredictOptions& o) {
+int RunPredict(CLI::App* cmd, const PredictOptions& o) {
   set_all_threads(o.threads);
   const Checkpoint meta = read_checkpoint_meta(o.model);
-  return meta.dtype == "float64" ? predict_typed<double>(o, meta) : predict_typed<float>(o, meta);
+  const PredictRows rows = read_predict_rows(cmd, o, meta);
+  return meta.dtype == "float64" ? predict_typed<double>(o, meta, rows) : predict_typed<float>(o, meta, rows);
 }
 
 }  // namespace actlab::cli

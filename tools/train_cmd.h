@@ -58,6 +58,7 @@ struct EvaluateOptions {
 
 struct PredictOptions {
   std::string model, input = "-";
+  std::string csv, label;  // --csv FILE --label COL: a CSV as train reads it
   size_t top = 3;
   bool json = false;
   int threads = 0;
@@ -76,6 +77,13 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c);
 // Writes text to path atomically (temporary file, then rename); Error naming
 // the path otherwise.
 void WriteFileAtomic(const std::string& path, const std::string& text);
+// CLI11 checks that a flag's value is a finite number (an integer) in
+// `interval`, written "[lo, hi]" with "(" or ")" for an open end and "inf"
+// for no bound. They read the text before CLI11 converts it, so -1 for a
+// count is refused instead of wrapping around to 2^64 - 1, and the message
+// states the range: "--noise: -0.5 is not a number in [0, inf)".
+CLI::Validator NumberIn(const std::string& interval);
+CLI::Validator IntegerIn(const std::string& interval);
 // The flags of `actlab train` on any subcommand (actlab diagnose reuses them).
 void AddTrainFlags(CLI::App* cmd, TrainOptions& o);
 void AddEvaluatePredict(CLI::App& app, TrainCommands& c);
@@ -104,6 +112,7 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& run, TrainObserver<T>* obs
 int RunTrain(TrainCommands& c);
 // cmd: the evaluate subcommand (which data flags were given).
 int RunEvaluate(CLI::App* cmd, const EvaluateOptions& o);
-int RunPredict(const PredictOptions& o);
+// cmd: the predict subcommand (which flags were given).
+int RunPredict(CLI::App* cmd, const PredictOptions& o);
 
 }  // namespace actlab::cli

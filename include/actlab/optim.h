@@ -8,8 +8,8 @@
 //   beta2 --beta2, eps --eps, alpha --alpha, centered --centered,
 //   lr_decay --lr-decay, initial_accumulator --initial-accumulator;
 //   schedule: kind --schedule, step_size --step-size, gamma --gamma,
-//   min_lr --min-lr, warmup_steps --warmup-steps;
-//   clipping: --clip-grad-norm, --clip-grad-value.
+//   min_lr --min-lr, warmup_steps --warmup;
+//   clipping: --clip-norm, --clip-value.
 #pragma once
 
 #include <cstddef>

@@ -52,8 +52,16 @@ struct EpochRecord {
 struct Evaluation {
   double loss = kNone, accuracy = kNone;  // accuracy NaN for regression
   size_t rows = 0;
-  // Classification: rows and correct predictions per class (label).
-  std::vector<size_t> class_rows, class_correct;
+  // Classification: rows and correct predictions per class (label), and the
+  // confusion matrix, classes x classes, row-major: confusion[label * classes
+  // + predicted] (a prediction of an output index >= classes is in no column).
+  std::vector<size_t> class_rows, class_correct, confusion;
+  // Regression, on the predictions (the output activation applied): root mean
+  // squared error, mean absolute error and R^2 = 1 - SSE/SST, each per target
+  // and then averaged over the targets, as scikit-learn's metrics; a constant
+  // target has R^2 1 when predicted exactly, else 0 (its force_finite). NaN
+  // for classification.
+  double rmse = kNone, mae = kNone, r2 = kNone;
 };
 
 // Where a run stands: what a checkpoint restores.

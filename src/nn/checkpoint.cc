@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,21 @@ constexpr safetensors::DType dtype_of() {
 std::vector<int64_t> shape_of(size_t rows, size_t cols, bool vector) {
   if (vector) return {static_cast<int64_t>(rows)};
   return {static_cast<int64_t>(rows), static_cast<int64_t>(cols)};
+}
+
+// A NaN or inf in a checkpoint would load and then turn every loss and
+// prediction into NaN without a word; a file that holds one is refused.
+template <class T>
+std::vector<T> finite_tensor(const safetensors::File& f, const std::string& path, const std::string& name,
+                             const std::vector<int64_t>& shape) {
+  std::vector<T> v = f.get<T>(name, shape);
+  const auto bad = std::find_if(v.begin(), v.end(), [](T x) { return !std::isfinite(x); });
+  if (bad != v.end())
+    throw Error(
+        fmt::format("{}: tensor '{}' holds {} at element {}; the run that saved it diverged or the file is "
+                    "damaged: use an earlier checkpoint or train again",
+                    path, name, std::isnan(*bad) ? "NaN" : "inf", bad - v.begin()));
+  return v;
 }
 }  // namespace
 
@@ -204,8 +220,8 @@ Checkpoint read_checkpoint_meta(const std::string& path) {
   c.scaler.kind = field("scaler");
   if (auto it = f.metadata.find("data"); it != f.metadata.end()) c.data = it->second;
   if (f.has("scaler.shift")) {
-    c.scaler.shift = f.get<float>("scaler.shift", {static_cast<int64_t>(c.input_features)});
-    c.scaler.scale = f.get<float>("scaler.scale", {static_cast<int64_t>(c.input_features)});
+    c.scaler.shift = finite_tensor<float>(f, path, "scaler.shift", {static_cast<int64_t>(c.input_features)});
+    c.scaler.scale = finite_tensor<float>(f, path, "scaler.scale", {static_cast<int64_t>(c.input_features)});
   }
   return c;
 }
@@ -214,7 +230,7 @@ template <class T>
 void load_checkpoint(const std::string& path, Model<T>& model, TrainState<T>* state) {
   const safetensors::File f = safetensors::read(path);
   auto load = [&](const NamedTensor<T>& t) {
-    const std::vector<T> v = f.get<T>(t.name, shape_of(t.rows, t.cols, t.vector));
+    const std::vector<T> v = finite_tensor<T>(f, path, t.name, shape_of(t.rows, t.cols, t.vector));
     std::copy(v.begin(), v.end(), t.value);
   };
   for (const auto& p : model.named_parameters()) load(p);
@@ -230,7 +246,7 @@ void load_checkpoint(const std::string& path, Model<T>& model, TrainState<T>* st
       if (!f.has(key))
         throw Error(path + ": has no optimizer state '" + key +
                     "' (saved without training state?); start a new run instead of --resume");
-      *buf = f.get<T>(key, {static_cast<int64_t>(buf->size())});
+      *buf = finite_tensor<T>(f, path, key, {static_cast<int64_t>(buf->size())});
     }
     try {
       state->optimizer->steps =

@@ -619,7 +619,7 @@ double scheduled_lr(const ScheduleConfig& config, double base_lr, size_t step, s
   }
   if (s.kind == "cosine") {
     if (W >= total_steps)
-      Fail("--warmup-steps", fmt::format("{} leaves none of the run's {} steps to the cosine schedule", W, total_steps),
+      Fail("--warmup", fmt::format("{} leaves none of the run's {} steps to the cosine schedule", W, total_steps),
            "use fewer warm-up steps");
     if (step < W) return base_lr * warm;
     const double T_max = static_cast<double>(total_steps - W);
@@ -632,8 +632,8 @@ double scheduled_lr(const ScheduleConfig& config, double base_lr, size_t step, s
 
 template <class T>
 double clip_grad_norm(T* grads, size_t n, double max_norm) {
-  Require(std::isfinite(max_norm) && max_norm > 0, "--clip-grad-norm", max_norm, "finite and > 0",
-          "e.g. --clip-grad-norm 1");
+  Require(std::isfinite(max_norm) && max_norm > 0, "--clip-norm", max_norm, "finite and > 0",
+          "e.g. --clip-norm 1");
   if (n != 0 && grads == nullptr) Fail("clip_grad_norm", "null gradients", "pass the n-value gradient buffer");
   const double norm = std::sqrt(RunSumSquares(grads, n));
   if (!std::isfinite(norm)) return norm;
@@ -646,8 +646,8 @@ template double clip_grad_norm<double>(double*, size_t, double);
 
 template <class T>
 void clip_grad_value(T* grads, size_t n, double clip) {
-  Require(std::isfinite(clip) && clip > 0, "--clip-grad-value", clip, "finite and > 0",
-          "e.g. --clip-grad-value 1");
+  Require(std::isfinite(clip) && clip > 0, "--clip-value", clip, "finite and > 0",
+          "e.g. --clip-value 1");
   if (n != 0 && grads == nullptr) Fail("clip_grad_value", "null gradients", "pass the n-value gradient buffer");
   // A limit beyond T's range clamps nothing (and would not convert to T).
   if (clip >= static_cast<double>(std::numeric_limits<T>::max())) return;

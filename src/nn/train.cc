@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 #include <numeric>
@@ -88,9 +89,11 @@ size_t correct(const Tensor<T>& out, const int32_t* labels, LossKind loss, Evalu
       predicted = static_cast<int32_t>(std::max_element(o, o + cols) - o);
     }
     hits += predicted == labels[r];
-    if (per_class && static_cast<size_t>(labels[r]) < per_class->class_rows.size()) {
+    const size_t classes = per_class ? per_class->class_rows.size() : 0;
+    if (static_cast<size_t>(labels[r]) < classes) {
       ++per_class->class_rows[labels[r]];
       per_class->class_correct[labels[r]] += predicted == labels[r];
+      if (static_cast<size_t>(predicted) < classes) ++per_class->confusion[labels[r] * classes + predicted];
     }
   }
   return hits;
@@ -125,6 +128,19 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
   size_t hits = 0;
   e.class_rows.assign(d.classes, 0);
   e.class_correct.assign(d.classes, 0);
+  e.confusion.assign(d.classes * d.classes, 0);
+  // Regression: per target, the sums of squared and absolute errors and of
+  // squared deviations from the target's mean (taken first, so SST does not
+  // lose digits to cancellation).
+  const size_t targets = d.classification() ? 0 : d.outputs;
+  if (targets && model.output_features() != targets)
+    throw Error(
+        fmt::format("{}: rows have {} targets, the model has {} outputs", d.name, targets, model.output_features()));
+  std::vector<double> mean(targets, 0.0), sse(targets, 0.0), sae(targets, 0.0), sst(targets, 0.0);
+  for (size_t r = 0; r < (targets ? d.rows : 0); ++r)
+    for (size_t j = 0; j < targets; ++j) mean[j] += d.targets[r * targets + j] / static_cast<double>(d.rows);
+  const Activation prediction = Activation::make(targets ? cfg.output : "identity");
+  Tensor<T> predicted;
   for (size_t start = 0; start < d.rows; start += kChunk) {
     const size_t count = std::min(kChunk, d.rows - start);
     std::iota(idx.begin(), idx.begin() + count, static_cast<uint32_t>(start));
@@ -136,10 +152,30 @@ Evaluation evaluate(Model<T>& model, const TrainConfig& cfg, const data::Dataset
                      static_cast<T*>(nullptr), cfg.huber_delta) *
                 static_cast<double>(count);
     if (d.classification()) hits += correct(out, labels.data(), cfg.loss, &e);
+    if (targets) {
+      predicted.resize(out.rows(), out.cols());
+      forward(prediction, out.data(), predicted.data(), out.size(), out.cols());
+      for (size_t r = 0; r < count; ++r)
+        for (size_t j = 0; j < targets; ++j) {
+          const double y = values(r, j), err = static_cast<double>(predicted(r, j)) - y;
+          sse[j] += err * err;
+          sae[j] += std::fabs(err);
+          sst[j] += (y - mean[j]) * (y - mean[j]);
+        }
+    }
   }
   e.rows = d.rows;
   e.loss = loss_sum / static_cast<double>(d.rows);
   if (d.classification()) e.accuracy = static_cast<double>(hits) / static_cast<double>(d.rows);
+  if (targets) {
+    const double n = static_cast<double>(d.rows), k = static_cast<double>(targets);
+    e.rmse = e.mae = e.r2 = 0;
+    for (size_t j = 0; j < targets; ++j) {
+      e.rmse += std::sqrt(sse[j] / n) / k;
+      e.mae += sae[j] / n / k;
+      e.r2 += (sst[j] > 0 ? 1 - sse[j] / sst[j] : sse[j] == 0 ? 1.0 : 0.0) / k;
+    }
+  }
   return e;
 }
 
