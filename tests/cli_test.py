@@ -86,6 +86,19 @@ check_error(["eval", "softmax", "--axis-size", "3"], "1 2\n", "whole rows", "sof
 check_error(["eval", "relu", "--dtype", "float16"], "1\n", "float16", "bad dtype")
 check_error(["eval", "relu", "--bogus"], "1\n", "--bogus", "unknown flag")
 check_error(["frobnicate"], "", "unknown command 'frobnicate'", "unknown subcommand")
+# A misspelt flag names the closest one of its own subcommand (nothing is run or trained).
+for args, needle in [(["train", "--epohcs", "3"], "unknown flag --epohcs; did you mean --epochs?"),
+                     (["train", "--lr=0.1", "--bach-size", "4"], "unknown flag --bach-size; did you mean --batch-size?"),
+                     (["diagnose", "--evrey", "3"], "unknown flag --evrey; did you mean --every?"),
+                     (["recommend", "--dpeth", "3"], "unknown flag --dpeth; did you mean --depth?"),
+                     (["plot", "relu", "--rnage=-2:2"], "unknown flag --rnage; did you mean --range?"),
+                     (["compare", "--seed", "2", "--sedes", "1"], "did you mean --seeds?"),
+                     (["eval", "relu", "--gard"], "unknown flag --gard; did you mean --grad?"),
+                     (["report", "r", "--jsno"], "unknown flag --jsno; did you mean --json?")]:
+    check_error(args, "1\n", needle, f"misspelt flag: {' '.join(args)}")
+rc, out, err = run(["train", "--frobnicate-wildly"])
+check(rc == 2 and "unknown flag --frobnicate-wildly (see 'actlab train --help')" in err and "did you mean" not in err,
+      f"a flag near nothing gets no suggestion: {err!r}")
 
 # bench --json: the schema users script against (figures are not checked)
 rc, out, _ = run(["bench", "--json", "--threads", "1", "--only", "relu", "--only", "softmax"])

@@ -9,6 +9,7 @@ Usage: diagnose_cli_test.py ACTLAB CASE   (CASE: vanishing healthy dead saturati
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,16 +122,28 @@ elif CASE == "run_file":
     assert back["findings"] == d["findings"], (back["findings"], d["findings"])
     assert back["layers"] == d["layers"]
     assert "layer  kind" in run("diagnose", "--run", metrics).stdout
+    # A run folder (train --run-dir) is read as its metrics file is.
+    folder = os.path.join(TMP, "rundir")
+    os.mkdir(folder)
+    shutil.copy(metrics, os.path.join(folder, "metrics.json"))
+    assert json.loads(run("diagnose", "--run", folder, "--json").stdout) == back
     # A run trained without --diagnose has nothing to report.
     plain = os.path.join(TMP, "plain.json")
     run("train", "--data", "xor", "--rows", "16", "--layers", "2-4-1", "--epochs", "1", "--quiet",
         "--metrics-out", plain)
     one_line_error(run("diagnose", "--run", plain, code=2), "--diagnose")
 elif CASE == "errors":
-    one_line_error(run("diagnose", "--run", os.path.join(TMP, "missing.json"), code=2), "cannot open")
+    one_line_error(run("diagnose", "--run", os.path.join(TMP, "missing.json"), code=2), "no such file or folder")
+    one_line_error(run("diagnose", "--run", TMP, code=2), "no metrics.json in this folder", "--run-dir")
     bad = os.path.join(TMP, "bad.json")
     open(bad, "w").write("not json")
     one_line_error(run("diagnose", "--run", bad, code=2), "not a diagnostics report")
+    # Layer summaries missing a field: named, not an internal error, nothing printed.
+    for layers in ([{"index": 0}], [{"index": 0, "kind": "dense", "units": 3, "weight_norm": 1}], [7]):
+        open(bad, "w").write(json.dumps({"every": 1, "findings": [], "layers": layers, "steps": []}))
+        p = run("diagnose", "--run", bad, code=2)
+        one_line_error(p, "bad.json", "malformed")
+        assert p.stdout == "", p.stdout
     one_line_error(run("diagnose", "--run", bad, "--lr", "1", code=2), "--lr with --run")
     one_line_error(run("diagnose", "--every", "0", code=2), "--every")
     one_line_error(run("diagnose", "--save", bad, code=2), "--save", "train --diagnose")

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -217,6 +218,32 @@ void PrintValue(T v) {
   }
 }
 
+// "unknown flag --epohcs; did you mean --epochs?" for the first long flag in
+// argv that `cmd` does not define; "" when every one is defined (the extra
+// argument is then a stray value, which CLI11's own message names).
+std::string UnknownFlagMessage(const CLI::App& cmd, int argc, char** argv) {
+  std::vector<std::string> known{"help"};
+  for (const CLI::Option* opt : cmd.get_options())
+    for (const std::string& n : opt->get_lnames()) known.push_back(n);
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) continue;
+    const std::string flag = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+    if (std::find(known.begin(), known.end(), flag) != known.end()) continue;
+    std::string best;
+    size_t best_distance = ~size_t{0};
+    for (const std::string& k : known) {
+      const size_t d = actlab::edit_distance(flag, k);
+      if (d < best_distance) best_distance = d, best = k;
+    }
+    // The closeness suggest() allows for activation names.
+    const bool close = best_distance <= std::max<size_t>(2, flag.size() / 2);
+    return fmt::format("unknown flag --{}{}", flag, close ? fmt::format("; did you mean --{}?", best) : "");
+  }
+  return "";
+}
+
 template <class T>
 int Eval(const actlab::Activation& a, bool grad, size_t axis_size) {
   const std::vector<T> x = ReadNumbers<T>(std::cin);
@@ -311,8 +338,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string sub;
-    for (const auto* s : app.get_subcommands()) sub = s->get_name();
-    std::fprintf(stderr, "actlab: %s (see 'actlab%s%s --help')\n", e.what(), sub.empty() ? "" : " ",
+    const CLI::App* cmd = &app;
+    for (const auto* s : app.get_subcommands()) sub = s->get_name(), cmd = s;
+    std::string message = e.what();
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      const std::string unknown = UnknownFlagMessage(*cmd, argc, argv);
+      if (!unknown.empty()) message = unknown;
+    }
+    std::fprintf(stderr, "actlab: %s (see 'actlab%s%s --help')\n", message.c_str(), sub.empty() ? "" : " ",
                  sub.c_str());
     return kUsageError;
   }

@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "actlab/diagnostics.h"
+#include "tools/report_cmd.h"
 
 namespace actlab::cli {
 namespace {
@@ -67,9 +66,10 @@ int print(const std::vector<diag::Finding>& findings, const std::string& layers_
     fmt::print("{}\n", json{{"findings", fs}, {"layers", layers}, {"stopped", stopped}}.dump(2));
     return 0;
   }
+  const std::string table = layers_table(layers);  // first: a malformed layer prints nothing
   if (!header.empty()) fmt::print("{}\n", header);
   if (!stopped.empty()) fmt::print("stopped early: {}\n", stopped);
-  fmt::print("{}\n{}", layers_table(layers), diag::findings_text(findings));
+  fmt::print("{}\n{}", table, diag::findings_text(findings));
   return 0;
 }
 
@@ -137,7 +137,9 @@ void AddDiagnoseCommand(CLI::App& app, DiagnoseCommand& c) {
                   "gradients, dead units, saturation and a learning rate off scale");
   o.train.epochs = 1;  // a probe, not a run
   AddTrainFlags(c.cmd, o.train);
-  c.cmd->add_option("--run", o.run, "Metrics file of `actlab train --diagnose --metrics-out FILE` to report on");
+  c.cmd->add_option("--run", o.run,
+                    "A run made with `actlab train --diagnose`: its folder (--run-dir) or metrics file "
+                    "(--metrics-out) to report on");
   c.cmd->add_option("--every", o.every, "Steps between records")->check(CLI::Range(size_t{1}, size_t{1000000}));
   c.cmd->add_flag("--json", o.json, "Print {\"findings\": [...], \"layers\": [...]}");
 }
@@ -147,19 +149,23 @@ int RunDiagnose(DiagnoseCommand& c) {
   if (!o.run.empty()) {
     for (const CLI::Option* opt : c.cmd->get_options())
       if (opt->count() && opt->get_name() != "--run" && opt->get_name() != "--json")
-        throw Error(opt->get_name() + " with --run: the run is already made; give --run FILE (and --json) only");
-    std::ifstream f(o.run);
-    if (!f) throw Error(o.run + ": cannot open (" + std::strerror(errno) + ")");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const auto [findings, layers] = diag::findings_from_json(ss.str(), o.run);
+        throw Error(opt->get_name() + " with --run: the run is already made; give --run RUN (and --json) only");
+    const RunFile file = ReadRunFile(o.run);
+    const auto [findings, layers] = diag::findings_from_json(file.text, file.metrics_path);
     std::string stopped;
     try {
-      const json j = json::parse(ss.str());
+      const json j = json::parse(file.text);
       if (j.contains("diagnostics")) stopped = j["diagnostics"].value("stopped", "");
     } catch (const json::exception&) {
     }
-    return print(findings, layers, stopped, o.json, "diagnosed " + o.run);
+    // The layer summaries are read field by field: a hand-edited file that
+    // lacks one is named, not reported as an internal error.
+    try {
+      return print(findings, layers, stopped, o.json, "diagnosed " + file.metrics_path);
+    } catch (const json::exception& e) {
+      throw Error(file.metrics_path + ": diagnostics \"layers\" are malformed (" + e.what() +
+                  "); give the file exactly as `actlab train --diagnose` wrote it");
+    }
   }
   for (const char* flag : {"--save", "--metrics-out"})
     if (c.cmd->count(flag))

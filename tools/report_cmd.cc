@@ -444,8 +444,8 @@ Built Build(const LoadedRun& run, const std::string& name) {
 
 }  // namespace
 
-LoadedRun LoadRun(const std::string& run) {
-  LoadedRun r;
+RunFile ReadRunFile(const std::string& run) {
+  RunFile r;
   std::error_code ec;
   const fs::file_status st = fs::status(run, ec);
   if (run.empty() || !fs::exists(st)) throw Error(run + ": no such file or folder; " + kRunHelp);
@@ -462,7 +462,18 @@ LoadedRun LoadRun(const std::string& run) {
     const fs::path parent = fs::path(run).parent_path();
     r.dir = parent.empty() ? "." : parent.string();
   }
-  const std::string text = ReadAll(r.metrics_path);
+  if (fs::is_directory(r.metrics_path, ec)) throw Error(r.metrics_path + ": is a folder, not a file; " + kRunHelp);
+  r.text = ReadAll(r.metrics_path);
+  return r;
+}
+
+LoadedRun LoadRun(const std::string& run) {
+  RunFile file = ReadRunFile(run);
+  LoadedRun r;
+  r.metrics_path = file.metrics_path;
+  r.dir = file.dir;
+  r.checkpoint = file.checkpoint;
+  const std::string& text = file.text;
   try {
     r.metrics = json::parse(text);
   } catch (const json::exception& e) {
