@@ -9,6 +9,7 @@ Usage: diagnose_cli_test.py ACTLAB CASE   (CASE: vanishing healthy dead saturati
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,12 @@ if CASE == "vanishing":
     # The last record (step 460 of 469): 128 rows of 64 units.
     assert sum(sig["histogram"]["counts"]) == 128 * 64, sum(sig["histogram"]["counts"])
     assert sig["histogram"]["lo"] <= sig["pre"]["min"] and sig["pre"]["max"] <= sig["histogram"]["hi"]
+    # docs/diagnostics.md's example states what its command does (422 steps: 54,000 rows after the
+    # default 10% validation split, in batches of 128).
+    doc = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "diagnostics.md")).read()
+    cmd, said = re.search(r"^\$ actlab (diagnose [^\n]*)\n(diagnosed \d+ steps[^:]*):", doc, re.M).groups()
+    header = run(*cmd.split()).stdout.splitlines()[0]
+    assert header.startswith(said + ":"), (header, said)
     # The text form says the same.
     text = run("diagnose", *DEEP, "--act", "sigmoid", "--init", "naive", "--every", "100").stdout
     assert "vanishing_gradients:" in text and "advice:" in text, text

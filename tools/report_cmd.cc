@@ -95,6 +95,7 @@ double Num(const json& j, const char* key) {
 std::string Fig(double v) { return std::isfinite(v) ? fmt::format("{:.3g}", v) : "–"; }
 std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "–"; }
 std::string Seconds(double s) {
+  if (s < 1) return fmt::format("{:.2g} s", s);  // small data trains in milliseconds, which "0.0 s" hid
   if (s < 60) return fmt::format("{:.1f} s", s);
   if (s < 3600) return fmt::format("{:.0f} min {:.0f} s", std::floor(s / 60), std::fmod(s, 60));
   return fmt::format("{:.0f} h {:.0f} min", std::floor(s / 3600), std::floor(std::fmod(s, 3600) / 60));
@@ -184,7 +185,13 @@ h2 { font-size: 19px; font-weight: 600; margin: 0 0 12px; padding-bottom: 6px; b
 .card .k { color: var(--muted); font-size: 13px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+table.kv { table-layout: fixed; }
 table.kv th { width: 190px; color: var(--muted); font-weight: 500; }
+table.kv td { overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+  header .wrap, main { padding: 0 12px; }
+  table.kv th { width: 34%; }
+}
 table.layers td.n, table.layers th.n { text-align: right; font-variant-numeric: tabular-nums; }
 table.layers thead th { background: var(--band); font-weight: 600; }
 table.layers tbody tr:nth-child(even) { background: #fbfcfd; }
@@ -515,7 +522,7 @@ json FigureJson(const plot::Figure& fig) {
     json series = json::array();
     for (const plot::Series& s : p.series)
       if (!s.label.empty()) series.push_back(s.label);
-    panels.push_back({{"title", p.title}, {"series", series}});
+    panels.push_back({{"title", p.title}, {"series", series}, {"log_y", p.log_y}});
   }
   return {{"width", w}, {"height", h}, {"panels", panels}};
 }

@@ -46,7 +46,7 @@ RunFile ReadRunFile(const std::string& run);
 // Error "WHAT: PROBLEM; FIX" when it is not JSON or not an actlab metrics file.
 LoadedRun LoadRun(const std::string& run);
 
-// {"width", "height", "panels": [{"title", "series": [labels]}]}: what
+// {"width", "height", "panels": [{"title", "series": [labels], "log_y"}]}: what
 // `plot --json` and `report --json` say about a figure (unlabelled series,
 // such as the dashed f' of an overlay, are left out).
 nlohmann::ordered_json FigureJson(const plot::Figure& fig);
