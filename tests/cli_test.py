@@ -46,6 +46,23 @@ lrelu = next(s for s in specs if s["name"] == "leaky_relu")
 check(lrelu["parameters"][0]["name"] == "negative_slope" and lrelu["parameters"][0]["default"] == 0.01,
       "leaky_relu default in JSON")
 
+# list NAME: one activation in detail, from the same table; --json is list --json's entry
+for name, canonical in [("elu", "elu"), ("LeakyReLU", "leaky_relu"), ("threshold", "threshold")]:
+    rc, out, err = run(["list", name])
+    spec = next(s for s in specs if s["name"] == canonical)
+    check(rc == 0 and out.startswith(canonical) and spec["formula"] in out and spec["derivative"] in out
+          and spec["range"]["text"] in out and spec["torch"] in out and spec["kinks"] in out,
+          f"list {name}: {out!r} {err!r}")
+    for p in spec["parameters"]:
+        default = "required (no default)" if p["required"] else "%g by default" % p["default"]
+        check(f"{p['name']} = {default}, valid {p['range']}" in out and p["doc"] in out, f"list {name}: {p['name']}")
+    rc, out, _ = run(["list", name, "--json"])
+    check(rc == 0 and json.loads(out) == [spec], f"list {name} --json is its list --json entry")
+rc, out, _ = run(["list", "elu"])
+check("monotonic, smooth, not zero-centred, bounded below" in out and "alpha = 1 by default, valid [0, inf)" in out,
+      f"list elu properties and parameter: {out!r}")
+check("parameters  none" in run(["list", "relu"])[1], "list relu: no parameters")
+
 # eval: values, digits that round-trip, nan/inf, dtypes
 rc, out, _ = run(["eval", "relu"], "-1 0 2.5\n nan inf -inf\n")
 check(rc == 0 and out.split() == ["0", "0", "2.5", "nan", "inf", "0"], f"eval relu: {out!r}")
@@ -76,6 +93,8 @@ def check_error(args, stdin, needle, what):
     check(ok, f"{what}: rc={rc} err={err!r}")
 
 check_error(["eval", "gleu"], "1\n", "did you mean gelu", "unknown activation suggests")
+check_error(["list", "gleu"], "", "did you mean gelu", "list with an unknown name suggests")
+check_error(["list", "relu", "--markdown"], "", "--markdown with NAME", "list NAME --markdown")
 check_error(["eval", "relu"], "1\n2 abc\n", "line 2: 'abc'", "bad number names its line")
 check_error(["eval", "elu", "--param", "alpha=-1"], "1\n", "valid: [0, inf)", "bad parameter gives range")
 check_error(["eval", "elu", "--param", "beta=1"], "1\n", "its parameters are alpha", "unknown parameter")

@@ -28,7 +28,10 @@ def run(*args, code=0):
 
 def diagnose(*args):
     out = json.loads(run("diagnose", "--json", *args).stdout)
-    assert set(out) >= {"findings", "layers"}, out.keys()
+    assert set(out) == {"findings", "layers", "stopped", "final"}, out.keys()
+    # The findings come with the figures of the run they are about.
+    assert out["final"]["epoch"] >= 1 and out["final"]["train_loss"] > 0, out["final"]
+    assert 0 <= out["final"]["test_accuracy"] <= 1, out["final"]
     for f in out["findings"]:
         assert set(f) == {"kind", "layers", "figures", "message", "advice"}, f
         assert f["kind"] in {"vanishing_gradients", "exploding_gradients", "dead_units", "saturation",
@@ -128,6 +131,10 @@ elif CASE == "run_file":
     back = json.loads(run("diagnose", "--run", metrics, "--json").stdout)
     assert back["findings"] == d["findings"], (back["findings"], d["findings"])
     assert back["layers"] == d["layers"]
+    last = m["epochs"][-1]
+    assert back["final"] == {k: last[k] for k in ("epoch", "train_loss", "train_accuracy", "val_loss",
+                                                   "val_accuracy", "test_loss", "test_accuracy")}, back["final"]
+    assert ("train loss %.4f" % last["train_loss"]) in run("diagnose", "--run", metrics).stdout.splitlines()[0]
     assert "layer  kind" in run("diagnose", "--run", metrics).stdout
     # A run folder (train --run-dir) is read as its metrics file is.
     folder = os.path.join(TMP, "rundir")

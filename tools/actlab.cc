@@ -165,6 +165,36 @@ int CmdList(bool json) {
   return 0;
 }
 
+// `actlab list NAME`: one activation with all the table says about it; with
+// --json the array of `list --json` holding that one object, so one reader
+// serves both.
+int CmdListOne(const std::string& name, bool json) {
+  const actlab::Spec* spec = actlab::find(name);
+  if (!spec) (void)actlab::Activation::make(name);  // throws: unknown, with "did you mean"
+  const actlab::Spec& s = *spec;
+  if (json) {
+    std::cout << nlohmann::json::array({SpecJson(s)}).dump(2) << "\n";
+    return 0;
+  }
+  std::string aliases;
+  for (auto a : s.aliases)
+    if (!a.empty()) aliases += (aliases.empty() ? "" : ", ") + std::string(a);
+  fmt::print("{}{}\n", s.name, aliases.empty() ? "" : fmt::format("  (also: {})", aliases));
+  fmt::print("  f(x)        {}\n  f'(x)       {}\n", s.formula, s.derivative);
+  if (s.num_params == 0) fmt::print("  parameters  none\n");
+  for (size_t i = 0; i < s.parameters().size(); ++i) {
+    const actlab::ParamSpec& p = s.parameters()[i];
+    fmt::print("  {:<11} {} = {}, valid {}{}{}\n", i == 0 ? "parameters" : "", p.name,
+               p.required ? "required (no default)" : fmt::format("{:g} by default", p.default_value), p.range_text(),
+               p.learnable ? ", learnable" : "", p.doc.empty() ? "" : fmt::format(": {}", p.doc));
+  }
+  fmt::print("  range       {}\n  properties  {}\n  kinks       {}\n", s.range_text, PropertiesText(s), s.kinks);
+  fmt::print("  shape       {}{}\n", ShapeName(s.shape),
+             s.shape == actlab::Shape::kElementwise ? "" : " (eval and plot need --axis-size or --logits)");
+  fmt::print("  backward    from the {}\n  PyTorch     {}\n", s.deriv_from_output ? "output f(x)" : "input x", s.torch);
+  return 0;
+}
+
 std::vector<std::pair<std::string, double>> ParseParams(const std::vector<std::string>& raw) {
   std::vector<std::pair<std::string, double>> out;
   for (const std::string& kv : raw) {
@@ -269,8 +299,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "actlab 0.1.0");
 
-  auto* list = app.add_subcommand("list", "List every activation: formula, derivative, parameters, properties");
+  auto* list = app.add_subcommand(
+      "list", "List every activation, or one in detail (list NAME): formula, derivative, parameters, properties");
   bool list_json = false, list_markdown = false;
+  std::string list_name;
+  list->add_option("NAME", list_name, "One activation (name or alias) to describe in detail");
   list->add_flag("--json", list_json, "Print a JSON array instead of text");
   list->add_flag("--markdown", list_markdown, "Print the Markdown table of docs/activations.md");
 
@@ -351,7 +384,12 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*list) return list_markdown ? CmdListMarkdown() : CmdList(list_json);
+    if (*list) {
+      if (list_markdown && !list_name.empty())
+        throw UsageError("--markdown with NAME: --markdown prints the whole table; give one or the other");
+      if (!list_name.empty()) return CmdListOne(list_name, list_json);
+      return list_markdown ? CmdListMarkdown() : CmdList(list_json);
+    }
     if (*info) {
       std::string avail;
       for (const auto& t : actlab::available_targets()) avail += (avail.empty() ? "" : " ") + t;

@@ -52,8 +52,27 @@ std::string layers_table(const json& layers) {
   return s;
 }
 
+// The figures the findings are about: what the run reached by its last epoch.
+json final_json(const EpochRecord& r) {
+  const auto figure = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  return {{"epoch", r.epoch},
+          {"train_loss", figure(r.train_loss)},
+          {"train_accuracy", figure(r.train_accuracy)},
+          {"val_loss", figure(r.val_loss)},
+          {"val_accuracy", figure(r.val_accuracy)},
+          {"test_loss", figure(r.test_loss)},
+          {"test_accuracy", figure(r.test_accuracy)}};
+}
+
+std::string final_text(const EpochRecord& r) {
+  std::string s = fmt::format(": train loss {:.4f}", r.train_loss);
+  if (std::isfinite(r.test_accuracy)) s += fmt::format(", test accuracy {:.2f}%", 100 * r.test_accuracy);
+  return s;
+}
+
+// final: the run's last epoch, when one was recorded.
 int print(const std::vector<diag::Finding>& findings, const std::string& layers_json, const std::string& stopped,
-          bool as_json, const std::string& header) {
+          bool as_json, std::string header, const EpochRecord* final) {
   const json layers = json::parse(layers_json);
   if (as_json) {
     json fs = json::array();
@@ -63,9 +82,12 @@ int print(const std::vector<diag::Finding>& findings, const std::string& layers_
       fs.push_back({{"kind", f.kind}, {"layers", f.layers}, {"figures", figs}, {"message", f.message},
                     {"advice", f.advice}});
     }
-    fmt::print("{}\n", json{{"findings", fs}, {"layers", layers}, {"stopped", stopped}}.dump(2));
+    json out{{"findings", fs}, {"layers", layers}, {"stopped", stopped}};
+    if (final) out["final"] = final_json(*final);
+    fmt::print("{}\n", out.dump(2));
     return 0;
   }
+  if (final) header += final_text(*final);
   const std::string table = layers_table(layers);  // first: a malformed layer prints nothing
   if (!header.empty()) fmt::print("{}\n", header);
   if (!stopped.empty()) fmt::print("stopped early: {}\n", stopped);
@@ -97,14 +119,10 @@ int diagnose_live(const DiagnoseOptions& o, PreparedRun& run) {
   }
   const auto findings = diag::analyze(obs.report());
   const json report = json::parse(diag::to_json(obs.report(), findings));
-  std::string header = fmt::format("diagnosed {} steps ({} epochs, a record every {} steps)", state.step,
-                                   state.epochs_done, o.every);
-  if (!state.history.empty()) {
-    const EpochRecord& r = state.history.back();
-    header += fmt::format(": train loss {:.4f}", r.train_loss);
-    if (std::isfinite(r.test_accuracy)) header += fmt::format(", test accuracy {:.2f}%", 100 * r.test_accuracy);
-  }
-  return print(findings, report.at("layers").dump(), obs.report().stopped, o.json, header);
+  const std::string header =
+      fmt::format("diagnosed {} steps ({} epochs, a record every {} steps)", state.step, state.epochs_done, o.every);
+  return print(findings, report.at("layers").dump(), obs.report().stopped, o.json, header,
+               state.history.empty() ? nullptr : &state.history.back());
 }
 
 template <class T>
@@ -153,15 +171,18 @@ int RunDiagnose(DiagnoseCommand& c) {
     const RunFile file = ReadRunFile(o.run);
     const auto [findings, layers] = diag::findings_from_json(file.text, file.metrics_path);
     std::string stopped;
+    std::vector<EpochRecord> history;  // a metrics file's epochs; a bare diagnostics object has none
     try {
       const json j = json::parse(file.text);
       if (j.contains("diagnostics")) stopped = j["diagnostics"].value("stopped", "");
+      if (j.contains("epochs")) history = history_from_json(j["epochs"].dump(), file.metrics_path);
     } catch (const json::exception&) {
     }
     // The layer summaries are read field by field: a hand-edited file that
     // lacks one is named, not reported as an internal error.
     try {
-      return print(findings, layers, stopped, o.json, "diagnosed " + file.metrics_path);
+      return print(findings, layers, stopped, o.json, "diagnosed " + file.metrics_path,
+                   history.empty() ? nullptr : &history.back());
     } catch (const json::exception& e) {
       throw Error(file.metrics_path + ": diagnostics \"layers\" are malformed (" + e.what() +
                   "); give the file exactly as `actlab train --diagnose` wrote it");
