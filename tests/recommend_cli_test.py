@@ -136,6 +136,16 @@ class MeasuredRun(unittest.TestCase):
                   if r["reason"] and r["reason"] in l}
         self.assertEqual(len(reason), 1, rows)  # and every reason
 
+    def test_underfitting_asks_for_more_steps(self):
+        path = self.write({"findings": [{"kind": "underfitting", "layers": [0, 2], "figures": {},
+                                         "message": "the training loss is 91% of a constant guess's",
+                                         "advice": "train for more steps"}]})
+        v = values(rec("--run", path, "--json").stdout)
+        self.assertIn("--epochs", v["training"]["value"])
+        self.assertIn("--batch-size", v["training"]["value"])
+        self.assertIn("91%", v["training"]["reason"])
+        self.assertEqual(v["learning_rate"]["source"], "underfitting")
+
     def test_errors(self):
         empty = tempfile.mkdtemp(prefix="actlab-rec-test-")
         self.addCleanup(os.rmdir, empty)

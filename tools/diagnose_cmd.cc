@@ -52,6 +52,40 @@ std::string layers_table(const json& layers) {
   return s;
 }
 
+// What predicting the training labels' shares, whatever the input, scores
+// under the run's loss (for the underfitting finding): the shares' entropy
+// for cross-entropy, the mean binary entropy of the outputs for BCE (one
+// output: class 1's share; K outputs: one-hot), and the commonest class's
+// share as accuracy. Left unknown for regression and the other losses.
+template <class T>
+void set_baseline(diag::Observer<T>& obs, const PreparedRun& run) {
+  const data::Dataset& train = run.splits.train;
+  const LossKind loss = run.meta.config.loss;
+  if (!train.classification() || train.labels.empty() ||
+      (loss != LossKind::kCrossEntropy && loss != LossKind::kNll && loss != LossKind::kBceWithLogits))
+    return;
+  std::vector<double> shares(train.classes, 0.0);
+  for (int32_t label : train.labels)
+    if (label >= 0 && size_t(label) < shares.size()) ++shares[size_t(label)];
+  for (double& s : shares) s /= double(train.labels.size());
+  const auto plogp = [](double p) { return p > 0 ? p * std::log(p) : 0.0; };
+  const auto binary_entropy = [&](double p) { return -plogp(p) - plogp(1 - p); };
+  double baseline = 0;
+  size_t outputs = 0;
+  for (const LayerSpec& l : run.meta.layers)
+    if (l.kind == "dense") outputs = l.units;
+  if (loss != LossKind::kBceWithLogits) {
+    for (double p : shares) baseline -= plogp(p);
+  } else if (outputs == 1 && shares.size() == 2) {
+    baseline = binary_entropy(shares[1]);
+  } else if (outputs == shares.size()) {
+    for (double p : shares) baseline += binary_entropy(p) / double(outputs);
+  } else {
+    return;
+  }
+  obs.set_baseline(baseline, *std::max_element(shares.begin(), shares.end()));
+}
+
 // The figures the findings are about: what the run reached by its last epoch.
 json final_json(const EpochRecord& r) {
   const auto figure = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
@@ -111,6 +145,7 @@ int diagnose_live(const DiagnoseOptions& o, PreparedRun& run) {
   TrainConfig cfg = meta.config;
   if (o.train.stop_after) cfg.epochs = std::min(cfg.epochs, o.train.stop_after);
   diag::Observer<T> obs(o.every);
+  set_baseline(obs, run);
   // Divergence is a finding here, not a failure: the records up to it stay.
   try {
     train(model, cfg, run.splits, state, TrainCallbacks{}, {}, meta.config.epochs, &obs);
@@ -128,6 +163,7 @@ int diagnose_live(const DiagnoseOptions& o, PreparedRun& run) {
 template <class T>
 int train_diagnosed(const TrainOptions& o, PreparedRun& run) {
   diag::Observer<T> obs(o.diagnose_every);
+  set_baseline(obs, run);
   run.diagnostics = [&obs]() { return diag::to_json(obs.report(), diag::analyze(obs.report())); };
   run.on_stop = [&obs](const std::string& why) { obs.finish(why); };
   int rc = 0;
@@ -152,7 +188,7 @@ void AddDiagnoseCommand(CLI::App& app, DiagnoseCommand& c) {
   DiagnoseOptions& o = c.opts;
   c.cmd = app.add_subcommand(
       "diagnose", "Train briefly (or read a run made with `train --diagnose`) and report vanishing or exploding "
-                  "gradients, dead units, saturation and a learning rate off scale");
+                  "gradients, dead units, saturation, a learning rate off scale and underfitting");
   o.train.epochs = 1;  // a probe, not a run
   AddTrainFlags(c.cmd, o.train);
   c.cmd->add_option("--run", o.run,

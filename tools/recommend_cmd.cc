@@ -212,6 +212,12 @@ std::vector<Advice> from_run(const std::string& run, std::vector<std::string>& f
     } else if (kind == "exploding_gradients") {
       out.push_back({"clipping", "--clip-norm 1", why + "; " + advice, kind});
       out.push_back({"learning_rate", "lower it", "exploding updates usually mean the step is too large", kind});
+    } else if (kind == "underfitting") {
+      out.push_back({"training", "more steps (--epochs, or a smaller --batch-size)", why + "; " + advice, kind});
+      out.push_back({"learning_rate", "raise it (3-10x)",
+                     "a network that barely moves from a constant guess "
+                     "often takes steps too small to get anywhere",
+                     kind});
     } else if (kind == "learning_rate") {
       out.push_back({"learning_rate", advice.empty() ? "adjust" : advice, why, kind});
     } else {

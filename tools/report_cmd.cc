@@ -327,8 +327,8 @@ Built Build(const LoadedRun& run, const std::string& name) {
           "and its charts.</p>\n";
     } else if (run.findings.empty()) {
       body =
-          "<p class=\"ok\">no problems found: no vanishing or exploding gradients, dead units, saturation or "
-          "learning rate off scale (thresholds in docs/diagnostics.md).</p>\n";
+          "<p class=\"ok\">no problems found: no vanishing or exploding gradients, dead units, saturation, "
+          "learning rate off scale or underfitting (thresholds in docs/diagnostics.md).</p>\n";
     } else {
       for (const diag::Finding& f : run.findings) {
         std::string layers, figs;
@@ -536,7 +536,9 @@ CLI::App* AddReportCommand(CLI::App& app, ReportOptions& o) {
   r->add_option("--out,-o", o.out,
                 "HTML file to write (default RUN/report.html, or the metrics file's name with .html)");
   r->add_flag("--json", o.json, "Print {\"path\", \"run\", \"sections\", \"figures\", \"findings\", \"diagnostics\"}");
-  r->footer("Example:\n  actlab train --data spirals --diagnose --run-dir runs/spirals\n  actlab report runs/spirals");
+  r->footer(
+      "Example:\n  actlab train --data spirals --layers 2-64-64-1 --act tanh --epochs 300 --batch-size 32 --lr 0.003 "
+      "--diagnose --run-dir runs/spirals\n  actlab report runs/spirals");
   return r;
 }
 
