@@ -143,6 +143,11 @@ elif CASE == "underfitting":
     assert printed["diagnostics"]["findings"] == [], printed["diagnostics"]["findings"]
     text = run("diagnose", "--run", rd).stdout
     assert "no problems found" in text, text
+    # train's summary says how few steps such an epoch is; the demo's 29 per epoch are not few.
+    old = run("train", "--data", "spirals", "--act", "tanh", "--epochs", "15").stdout
+    assert ("note: 8 steps per epoch (900 rows, batch 128), 120 in all; if the loss still falls at the end, "
+            "a smaller --batch-size or more --epochs trains more") in old, old
+    assert "note:" not in run(*[a for a in demo if a != "--diagnose"]).stdout
     # A regression run has no class shares to guess: no baseline, no finding.
     csv = os.path.join(TMP, "r.csv")
     open(csv, "w").write("a,y\n" + "".join(f"{i % 7},{(i * 37) % 11}\n" for i in range(60)))
