@@ -89,6 +89,16 @@ TEST(Registry, ErrorsNameTheProblemAndTheFix) {
   EXPECT_NE(MessageOf([&] { Activation::make("elu", nan_val); }).find("out of range"), std::string::npos);
 }
 
+TEST(Registry, EditDistanceCountsASwapAsOneEdit) {
+  // What "did you mean" ranks by, for activation names and the CLI's flags alike.
+  EXPECT_EQ(edit_distance("gleu", "gelu"), 1u);
+  EXPECT_EQ(edit_distance("epohcs", "epochs"), 1u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("", "relu"), 4u);
+  EXPECT_EQ(edit_distance("relu", "relu"), 0u);
+  EXPECT_EQ(suggest("gleu").front(), "gelu");
+}
+
 TEST(Shapes, BadShapesThrow) {
   std::vector<float> x(12), y(12);
   EXPECT_NE(MessageOf([&] { forward(Activation::make("softmax"), x.data(), y.data(), 12); }).find("--axis-size"),

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -149,22 +151,52 @@ TEST(Charts, DiagnosticsFigureDrawsTheRecords) {
     }
   }
 
-  // The outline of each histogram: from 0 at lo to 0 at hi, density
+  // The outline of each histogram, standardised by the layer's mean and std:
+  // from 0 at (lo - mean) / std to 0 at (hi - mean) / std, density
   // integrating to 1 (sum of density * bin width).
-  const plot::Panel* hist = FindPanel(f, "pre-activation density (last record)");
+  const plot::Panel* hist = FindPanel(f, "pre-activation density, standardised (last record)");
   ASSERT_NE(hist, nullptr);
   ASSERT_EQ(hist->series.size(), 2u);
-  const diag::Histogram& h = r.steps.back().layers[1].pre_hist;
+  const diag::LayerRecord& rec = r.steps.back().layers[1];
+  const diag::Histogram& h = rec.pre_hist;
   const plot::Series& s = hist->series[0];
+  char label[64];
+  std::snprintf(label, sizeof label, "layer 1 relu (std %.3g)", rec.pre.std);
+  EXPECT_EQ(s.label, label);
   ASSERT_EQ(s.x.size(), 2 * h.counts.size() + 2);
-  EXPECT_EQ(s.x.front(), h.lo);
-  EXPECT_EQ(s.x.back(), h.hi);
+  EXPECT_DOUBLE_EQ(s.x.front(), (h.lo - rec.pre.mean) / rec.pre.std);
+  EXPECT_DOUBLE_EQ(s.x.back(), (h.hi - rec.pre.mean) / rec.pre.std);
   EXPECT_EQ(s.y.front(), 0);
   EXPECT_EQ(s.y.back(), 0);
   double area = 0;
   for (size_t k = 0; k < h.counts.size(); ++k) area += s.y[1 + 2 * k] * (s.x[2 + 2 * k] - s.x[1 + 2 * k]);
   EXPECT_NEAR(area, 1.0, 1e-12);
   EXPECT_NO_THROW(plot::render_svg(f));
+}
+
+TEST(Charts, DensityPanelShowsLayersOfVeryDifferentWidthsOnOneAxis) {
+  // A first layer at +-2000 beside a later one at +-2: each keeps its shape
+  // (about the same x extent and peak), instead of the second becoming a spike.
+  diag::Report r = Recorded("tanh");
+  diag::LayerRecord& wide = r.steps.back().layers[1];
+  const double scale = 1000;
+  wide.pre.mean *= scale;
+  wide.pre.std *= scale;
+  wide.pre_hist.lo *= scale;
+  wide.pre_hist.hi *= scale;
+  const plot::Figure f = charts::diagnostics_figure(r);
+  const plot::Panel* hist = FindPanel(f, "pre-activation density, standardised (last record)");
+  ASSERT_NE(hist, nullptr);
+  ASSERT_EQ(hist->series.size(), 2u);
+  const auto extent = [](const plot::Series& s) { return s.x.back() - s.x.front(); };
+  const auto peak = [](const plot::Series& s) { return *std::max_element(s.y.begin(), s.y.end()); };
+  for (const plot::Series& s : hist->series) {
+    EXPECT_GT(extent(s), 1.0) << s.label;
+    EXPECT_LT(extent(s), 20.0) << s.label;
+    EXPECT_GT(peak(s), 0.05) << s.label;
+    EXPECT_LT(peak(s), 5.0) << s.label;
+  }
+  EXPECT_NE(hist->series[0].label.find("layer 1 tanh (std "), std::string::npos);
 }
 
 TEST(Charts, SaturatingActivationsGetSolidLinesAndNoDeadPanel) {
@@ -209,7 +241,7 @@ TEST(Charts, DiagnosticsWithoutRecordsHaveNoPanels) {
   r.steps = {s};
   const plot::Figure f = charts::diagnostics_figure(r);
   EXPECT_EQ(FindPanel(f, "gradient norm ||dL/dW||"), nullptr);
-  EXPECT_EQ(FindPanel(f, "pre-activation density (last record)"), nullptr);  // empty histogram
+  EXPECT_EQ(FindPanel(f, "pre-activation density, standardised (last record)"), nullptr);  // empty histogram
 }
 
 TEST(Charts, ActivationCurvesAreTheApiValues) {

@@ -53,6 +53,23 @@ check((sig["range"]["min"], sig["range"]["max"], relu["range"]["min"], relu["ran
 check(lrelu["parameters"][0]["name"] == "negative_slope" and lrelu["parameters"][0]["default"] == 0.01,
       "leaky_relu default in JSON")
 
+# list NAME: one activation in detail, from the same table; --json is list --json's entry
+for name, canonical in [("elu", "elu"), ("LeakyReLU", "leaky_relu"), ("threshold", "threshold")]:
+    rc, out, err = run(["list", name])
+    spec = next(s for s in specs if s["name"] == canonical)
+    check(rc == 0 and out.startswith(canonical) and spec["formula"] in out and spec["derivative"] in out
+          and spec["range"]["text"] in out and spec["torch"] in out and spec["kinks"] in out,
+          f"list {name}: {out!r} {err!r}")
+    for p in spec["parameters"]:
+        default = "required (no default)" if p["required"] else "%g by default" % p["default"]
+        check(f"{p['name']} = {default}, valid {p['range']}" in out and p["doc"] in out, f"list {name}: {p['name']}")
+    rc, out, _ = run(["list", name, "--json"])
+    check(rc == 0 and json.loads(out) == [spec], f"list {name} --json is its list --json entry")
+rc, out, _ = run(["list", "elu"])
+check("monotonic, smooth, not zero-centred, bounded below" in out and "alpha = 1 by default, valid [0, inf)" in out,
+      f"list elu properties and parameter: {out!r}")
+check("parameters  none" in run(["list", "relu"])[1], "list relu: no parameters")
+
 # eval: values, digits that round-trip, nan/inf, dtypes
 rc, out, _ = run(["eval", "relu"], "-1 0 2.5\n nan inf -inf\n")
 check(rc == 0 and out.split() == ["0", "0", "2.5", "nan", "inf", "0"], f"eval relu: {out!r}")
@@ -83,6 +100,8 @@ def check_error(args, stdin, needle, what):
     check(ok, f"{what}: rc={rc} err={err!r}")
 
 check_error(["eval", "gleu"], "1\n", "did you mean gelu", "unknown activation suggests")
+check_error(["list", "gleu"], "", "did you mean gelu", "list with an unknown name suggests")
+check_error(["list", "relu", "--markdown"], "", "--markdown with NAME", "list NAME --markdown")
 check_error(["eval", "relu"], "1\n2 abc\n", "line 2: 'abc'", "bad number names its line")
 check_error(["eval", "elu", "--param", "alpha=-1"], "1\n", "valid: [0, inf)", "bad parameter gives range")
 check_error(["eval", "elu", "--param", "beta=1"], "1\n", "its parameters are alpha", "unknown parameter")
@@ -93,6 +112,19 @@ check_error(["eval", "softmax", "--axis-size", "3"], "1 2\n", "whole rows", "sof
 check_error(["eval", "relu", "--dtype", "float16"], "1\n", "float16", "bad dtype")
 check_error(["eval", "relu", "--bogus"], "1\n", "--bogus", "unknown flag")
 check_error(["frobnicate"], "", "unknown command 'frobnicate'", "unknown subcommand")
+# A misspelt flag names the closest one of its own subcommand (nothing is run or trained).
+for args, needle in [(["train", "--epohcs", "3"], "unknown flag --epohcs; did you mean --epochs?"),
+                     (["train", "--lr=0.1", "--bach-size", "4"], "unknown flag --bach-size; did you mean --batch-size?"),
+                     (["diagnose", "--evrey", "3"], "unknown flag --evrey; did you mean --every?"),
+                     (["recommend", "--dpeth", "3"], "unknown flag --dpeth; did you mean --depth?"),
+                     (["plot", "relu", "--rnage=-2:2"], "unknown flag --rnage; did you mean --range?"),
+                     (["compare", "--seed", "2", "--sedes", "1"], "did you mean --seeds?"),
+                     (["eval", "relu", "--gard"], "unknown flag --gard; did you mean --grad?"),
+                     (["report", "r", "--jsno"], "unknown flag --jsno; did you mean --json?")]:
+    check_error(args, "1\n", needle, f"misspelt flag: {' '.join(args)}")
+rc, out, err = run(["train", "--frobnicate-wildly"])
+check(rc == 2 and "unknown flag --frobnicate-wildly (see 'actlab train --help')" in err and "did you mean" not in err,
+      f"a flag near nothing gets no suggestion: {err!r}")
 
 # bench --json: the schema users script against (figures are not checked)
 rc, out, _ = run(["bench", "--json", "--threads", "1", "--only", "relu", "--only", "softmax"])

@@ -51,6 +51,19 @@ class Table(unittest.TestCase):
         self.assertIsNone(tanh["off_fraction"])
         self.assertIn("off_fraction", rows[0])
 
+    def test_one_seed_prints_no_spread_and_fast_cells_their_time(self):
+        args = ["--data", "xor", "--rows", "64", "--acts", "relu,tanh", "--depth", "1", "--epochs", "2", "--width", "4"]
+        out = compare(*args, "--seeds", "1").stdout
+        rows = [l for l in out.splitlines() if l.startswith(("relu ", "tanh "))]
+        self.assertEqual(len(rows), 2, out)
+        for row in rows:
+            self.assertNotIn("±", row)
+            seconds = float(row.split()[5])  # activation, depth, accuracy, epochs to target (n/m), s/epoch
+            self.assertGreater(seconds, 0, row)  # a cell of 64 rows trains in well under 0.005 s per epoch
+        table = json.loads(compare(*args, "--seeds", "1", "--json").stdout)["table"]
+        self.assertTrue(all(r["test_accuracy_std"] is None for r in table), table)
+        self.assertIn("±", compare(*args, "--seeds", "2").stdout)
+
     def test_errors(self):
         for args, needle in ((["--acts", "relux"], "relux"), (["--layers", "2-4-1"], "--acts, --depth"),
                              (["--depth", "0", "--data", "xor"], "--depth")):

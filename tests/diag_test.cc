@@ -374,6 +374,48 @@ TEST(DiagFindings, Thresholds) {
   EXPECT_EQ(fn[0].layers, (std::vector<size_t>{2}));
 }
 
+TEST(DiagFindings, Underfitting) {
+  // Two balanced classes: a constant prediction scores ln 2 = 0.693.
+  const auto with = [](double train_loss) {
+    Report r = hand_report(1, 1, 1e-3, 0.1, 2);
+    r.epochs = 15;
+    r.train_loss = train_loss;
+    r.train_accuracy = 0.652;
+    r.baseline_loss = std::log(2.0);
+    r.chance_accuracy = 0.507;
+    return r;
+  };
+  const auto f = analyze(with(0.6328));  // the spirals demo at its old flags: 91% of ln 2
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].kind, "underfitting");
+  EXPECT_EQ(f[0].layers, (std::vector<size_t>{0, 2}));
+  ASSERT_EQ(f[0].figures.size(), 5u);
+  EXPECT_EQ(f[0].figures[2].first, "loss_ratio");
+  EXPECT_NEAR(f[0].figures[2].second, 0.6328 / std::log(2.0), 1e-12);
+  EXPECT_EQ(f[0].figures[4].first, "chance_accuracy");
+  EXPECT_DOUBLE_EQ(f[0].figures[4].second, 0.507);
+  EXPECT_NE(f[0].message.find("after 15 epochs the training loss is 0.6328, 91% of the 0.6931"), std::string::npos)
+      << f[0].message;
+  EXPECT_NE(f[0].message.find("training accuracy 65.2%, against 50.7%"), std::string::npos) << f[0].message;
+  EXPECT_NE(f[0].advice.find("--epochs"), std::string::npos);
+  EXPECT_NE(f[0].advice.find("--batch-size"), std::string::npos);
+  // The threshold: above 85% of the baseline only.
+  EXPECT_TRUE(has(analyze(with(0.86 * std::log(2.0))), "underfitting"));
+  EXPECT_FALSE(has(analyze(with(0.84 * std::log(2.0))), "underfitting"));
+  EXPECT_FALSE(has(analyze(with(0.25)), "underfitting"));  // trained: 36%
+  // Without a baseline (regression, other losses) there is nothing to compare with.
+  Report unknown = with(0.6328);
+  unknown.baseline_loss = kNone;
+  EXPECT_FALSE(has(analyze(unknown), "underfitting"));
+  // Listed after the findings that are its usual causes.
+  Report vanishing = with(0.69);
+  vanishing.steps = hand_report(1e-4, 1, 1e-3, 0.1, 2).steps;
+  const auto both = analyze(vanishing);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].kind, "vanishing_gradients");
+  EXPECT_EQ(both[1].kind, "underfitting");
+}
+
 TEST(DiagFindings, JsonRoundTrip) {
   const Report r = hand_report(1e-4, 1, 0.2, 0.5, 5);
   const auto f = analyze(r);

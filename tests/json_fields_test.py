@@ -91,7 +91,7 @@ class Fields(unittest.TestCase):
             "--quiet", "--save", cls.regression)
 
     def test_list(self):
-        self.check("list", run("list", "--json"))
+        self.check("list", run("list", "--json"), run("list", "elu", "--json"), run("list", "threshold", "--json"))
 
     def test_info(self):
         self.check("info", run("info", "--json"))

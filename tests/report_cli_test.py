@@ -151,6 +151,21 @@ window.addEventListener('load', () => {
     assert m, "the probe did not run\n" + "\n".join(console_problems(err))
     assert m.group(1) == m.group(2) == str(len(imgs)), m.group(0)
 
+    # A phone-sized window: no part of the page (the configuration table with
+    # its model summary above all) is wider than the window; wide content
+    # scrolls inside its own box.
+    narrow = probe.replace("document.body.setAttribute('data-probe', ok + '/' + imgs.length);",
+                           "document.body.setAttribute('data-probe', ok + '/' + imgs.length);\n"
+                           "  const kv = document.querySelector('table.kv');\n"
+                           "  document.body.setAttribute('data-widths', [document.documentElement.scrollWidth, "
+                           "window.innerWidth, kv.getBoundingClientRect().right].join(','));")
+    open(probe_path, "w", encoding="utf-8").write(narrow)
+    dom, err = chromium("file://" + probe_path, "--virtual-time-budget=5000", "--window-size=380,1200", "--dump-dom")
+    m = re.search(r'data-widths="(\d+),(\d+),([\d.]+)"', dom)
+    assert m, "the width probe did not run\n" + "\n".join(console_problems(err))
+    page, window, table_right = int(m.group(1)), int(m.group(2)), float(m.group(3))
+    assert page <= window and table_right <= window, (page, window, table_right)
+
     # The screenshot: the header band and the charts' lines are there.
     shot = os.path.join(TMP, "shot.png")
     chromium(url, "--window-size=1100,2600", "--screenshot=" + shot)
@@ -171,7 +186,7 @@ def report_json(target, *extra):
     assert set(info) == {"path", "run", "bytes", "sections", "figures", "findings", "diagnostics"}, info.keys()
     for f in info["figures"]:
         assert set(f) == {"section", "title", "format", "width", "height", "panels"}, f
-        assert f["format"] == "svg" and f["panels"] and all(set(p) == {"title", "series"} for p in f["panels"])
+        assert f["format"] == "svg" and f["panels"] and all(set(p) == {"title", "series", "log_y"} for p in f["panels"])
     assert os.path.getsize(info["path"]) == info["bytes"]
     return info
 
@@ -185,7 +200,8 @@ if CASE == "synthetic":
     info = report_json(rd)
     assert info["path"] == os.path.join(rd, "report.html") and info["diagnostics"] is True, info
     assert [f["section"] for f in info["figures"]] == ["curves", "layers", "activations"], info["figures"]
-    assert info["figures"][0]["panels"][0] == {"title": "loss", "series": ["train", "validation", "test"]}
+    assert info["figures"][0]["panels"][0] == {"title": "loss", "series": ["train", "validation", "test"],
+                                               "log_y": False}
     assert info["figures"][2]["panels"][0]["title"] == "tanh"
     m = json.load(open(os.path.join(rd, "metrics.json")))
     html = check_report(info["path"], info, True)
@@ -242,7 +258,7 @@ elif CASE == "fashion_mnist":
     layers = next(f for f in info["figures"] if f["section"] == "layers")
     titles = [p["title"] for p in layers["panels"]]
     assert titles == ["gradient norm ||dL/dW||", "update / weight ratio", "saturated (solid) / f' = 0 (dashed)",
-                      "pre-activation density (last record)"], titles
+                      "pre-activation density, standardised (last record)"], titles
     # The activation panel is widened to cover the recorded pre-activations (hundreds wide here).
     assert re.search(r"over \[-\d\d+, \d\d+\]", html), re.search(r"over \[[^]]*\]", html).group(0)
 elif CASE == "plot_run":
@@ -257,6 +273,12 @@ elif CASE == "plot_run":
         w, h = struct.unpack(">II", open(f["path"], "rb").read()[16:24])
         assert (w, h) == (f["width"], f["height"]), (w, h, f)
     assert [p["title"] for p in out["files"][0]["panels"]] == ["loss", "accuracy"]
+    assert [p["log_y"] for p in out["files"][0]["panels"]] == [False, False]
+    assert [p["log_y"] for p in out["files"][1]["panels"][:2]] == [True, True]  # gradient norms, update ratios
+    # --log-y: the loss on a log scale, the accuracy still linear.
+    logged = json.loads(run("plot", "--run", rd, "--log-y", "--out", os.path.join(TMP, "log.png"), "--json").stdout)
+    assert [p["log_y"] for p in logged["files"][0]["panels"]] == [True, False], logged
+    one_line_error(run("plot", "relu", "--log-y", code=2), "--log-y", "--run")
     # A metrics file, an explicit SVG name and size.
     svg = os.path.join(TMP, "c.svg")
     out = json.loads(run("plot", "--run", os.path.join(rd, "metrics.json"), "--out", svg, "--width", "800",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -163,6 +164,36 @@ int CmdList(bool json) {
   return 0;
 }
 
+// `actlab list NAME`: one activation with all the table says about it; with
+// --json the array of `list --json` holding that one object, so one reader
+// serves both.
+int CmdListOne(const std::string& name, bool json) {
+  const actlab::Spec* spec = actlab::find(name);
+  if (!spec) (void)actlab::Activation::make(name);  // throws: unknown, with "did you mean"
+  const actlab::Spec& s = *spec;
+  if (json) {
+    std::cout << nlohmann::json::array({SpecJson(s)}).dump(2) << "\n";
+    return 0;
+  }
+  std::string aliases;
+  for (auto a : s.aliases)
+    if (!a.empty()) aliases += (aliases.empty() ? "" : ", ") + std::string(a);
+  fmt::print("{}{}\n", s.name, aliases.empty() ? "" : fmt::format("  (also: {})", aliases));
+  fmt::print("  f(x)        {}\n  f'(x)       {}\n", s.formula, s.derivative);
+  if (s.num_params == 0) fmt::print("  parameters  none\n");
+  for (size_t i = 0; i < s.parameters().size(); ++i) {
+    const actlab::ParamSpec& p = s.parameters()[i];
+    fmt::print("  {:<11} {} = {}, valid {}{}{}\n", i == 0 ? "parameters" : "", p.name,
+               p.required ? "required (no default)" : fmt::format("{:g} by default", p.default_value), p.range_text(),
+               p.learnable ? ", learnable" : "", p.doc.empty() ? "" : fmt::format(": {}", p.doc));
+  }
+  fmt::print("  range       {}\n  properties  {}\n  kinks       {}\n", s.range_text, PropertiesText(s), s.kinks);
+  fmt::print("  shape       {}{}\n", ShapeName(s.shape),
+             s.shape == actlab::Shape::kElementwise ? "" : " (eval and plot need --axis-size or --logits)");
+  fmt::print("  backward    from the {}\n  PyTorch     {}\n", s.deriv_from_output ? "output f(x)" : "input x", s.torch);
+  return 0;
+}
+
 std::vector<std::pair<std::string, double>> ParseParams(const std::vector<std::string>& raw) {
   std::vector<std::pair<std::string, double>> out;
   for (const std::string& kv : raw) {
@@ -216,6 +247,32 @@ void PrintValue(T v) {
   }
 }
 
+// "unknown flag --epohcs; did you mean --epochs?" for the first long flag in
+// argv that `cmd` does not define; "" when every one is defined (the extra
+// argument is then a stray value, which CLI11's own message names).
+std::string UnknownFlagMessage(const CLI::App& cmd, int argc, char** argv) {
+  std::vector<std::string> known{"help"};
+  for (const CLI::Option* opt : cmd.get_options())
+    for (const std::string& n : opt->get_lnames()) known.push_back(n);
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) continue;
+    const std::string flag = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+    if (std::find(known.begin(), known.end(), flag) != known.end()) continue;
+    std::string best;
+    size_t best_distance = ~size_t{0};
+    for (const std::string& k : known) {
+      const size_t d = actlab::edit_distance(flag, k);
+      if (d < best_distance) best_distance = d, best = k;
+    }
+    // The closeness suggest() allows for activation names.
+    const bool close = best_distance <= std::max<size_t>(2, flag.size() / 2);
+    return fmt::format("unknown flag --{}{}", flag, close ? fmt::format("; did you mean --{}?", best) : "");
+  }
+  return "";
+}
+
 template <class T>
 int Eval(const actlab::Activation& a, bool grad, size_t axis_size) {
   const std::vector<T> x = ReadNumbers<T>(std::cin);
@@ -241,8 +298,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "actlab 0.1.0");
 
-  auto* list = app.add_subcommand("list", "List every activation: formula, derivative, parameters, properties");
+  auto* list = app.add_subcommand(
+      "list", "List every activation, or one in detail (list NAME): formula, derivative, parameters, properties");
   bool list_json = false, list_markdown = false;
+  std::string list_name;
+  list->add_option("NAME", list_name, "One activation (name or alias) to describe in detail");
   list->add_flag("--json", list_json, "Print a JSON array instead of text");
   list->add_flag("--markdown", list_markdown, "Print the Markdown table of docs/activations.md");
 
@@ -312,14 +372,25 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string sub;
-    for (const auto* s : app.get_subcommands()) sub = s->get_name();
-    std::fprintf(stderr, "actlab: %s (see 'actlab%s%s --help')\n", e.what(), sub.empty() ? "" : " ",
+    const CLI::App* cmd = &app;
+    for (const auto* s : app.get_subcommands()) sub = s->get_name(), cmd = s;
+    std::string message = e.what();
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      const std::string unknown = UnknownFlagMessage(*cmd, argc, argv);
+      if (!unknown.empty()) message = unknown;
+    }
+    std::fprintf(stderr, "actlab: %s (see 'actlab%s%s --help')\n", message.c_str(), sub.empty() ? "" : " ",
                  sub.c_str());
     return kUsageError;
   }
 
   try {
-    if (*list) return list_markdown ? CmdListMarkdown() : CmdList(list_json);
+    if (*list) {
+      if (list_markdown && !list_name.empty())
+        throw UsageError("--markdown with NAME: --markdown prints the whole table; give one or the other");
+      if (!list_name.empty()) return CmdListOne(list_name, list_json);
+      return list_markdown ? CmdListMarkdown() : CmdList(list_json);
+    }
     if (*info) {
       std::string avail;
       for (const auto& t : actlab::available_targets()) avail += (avail.empty() ? "" : " ") + t;

@@ -146,6 +146,9 @@ std::vector<std::pair<std::string, plot::Figure>> RunFigures(const PlotOptions& 
   const fs::path out = !o.out.empty() ? fs::path(o.out) : fs::path(run.dir) / "curves.png";
   std::vector<std::pair<std::string, plot::Figure>> figs;
   figs.emplace_back(out.string(), charts::training_curves(run.history));
+  // A loss falling over decades (0.7 to 1e-3) reads as flat after the first
+  // epochs on a linear axis; the accuracy panel stays linear.
+  figs.back().second.panels.front().log_y = o.log_y;
   if (run.has_diagnostics) {
     plot::Figure d = charts::diagnostics_figure(run.diagnostics);
     if (!d.panels.empty()) {
@@ -172,15 +175,17 @@ CLI::App* AddPlotCommand(CLI::App& app, PlotOptions& o) {
   p->add_option("--run", o.run,
                 "Instead of activations: a run folder (`train --run-dir`) or metrics file; draws its loss and "
                 "accuracy curves, and with --diagnose records a second file OUT-diagnostics");
+  p->add_flag("--log-y", o.log_y, "With --run: draw the loss on a log scale (losses <= 0 are left out)");
   p->add_option("--out,-o", o.out,
                 "Output file: .png, .svg or .pdf (default NAME.png, or activations.png for several; "
                 "--run: RUN/curves.png)");
   p->add_option("--width", o.width, "Width in pixels (PNG) or points (SVG, PDF); default 480 per panel column");
   p->add_option("--height", o.height, "Height; default 360 per panel row");
   p->add_flag("--json", o.json, "Print {\"files\": [{\"path\", \"format\", \"width\", \"height\", \"panels\"}]}");
-  p->footer("Examples:\n  actlab plot gelu silu mish --out smooth.png\n  actlab plot elu --param alpha=0.5 --range -6:3\n"
-            "  actlab plot softmax log_softmax --logits 1,2,3,4 --out softmax.svg\n"
-            "  actlab plot --run runs/spirals --out curves.svg");
+  p->footer(
+      "Examples:\n  actlab plot gelu silu mish --out smooth.png\n  actlab plot elu --param alpha=0.5 --range -6:3\n"
+      "  actlab plot softmax log_softmax --logits 1,2,3,4 --out softmax.svg\n"
+      "  actlab plot --run runs/spirals --out curves.svg\n  actlab plot --run runs/spirals --log-y");
   return p;
 }
 
@@ -189,6 +194,8 @@ int RunPlot(const PlotOptions& o) {
     if (v != 0 && (v < 50 || v > 16384))
       throw Error(fmt::format("{} {}: out of range; use 50 to 16384 (or leave it out)", flag, v));
   std::vector<std::pair<std::string, plot::Figure>> figs;
+  if (o.log_y && o.run.empty())
+    throw Error("--log-y applies to a run's loss curves: give --run RUN with it (activation plots are linear)");
   if (!o.run.empty()) {
     figs = RunFigures(o);
   } else {

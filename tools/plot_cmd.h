@@ -18,6 +18,7 @@ struct PlotOptions {
   std::string out;         // default: NAME.png, or activations.png for several
   int width = 0, height = 0;
   std::string run;  // a run folder or metrics file: its curves (and diagnostics) instead of activations
+  bool log_y = false;  // --run: the loss panel on a log scale
   bool json = false;
   CLI::App* cmd = nullptr;  // set by AddPlotCommand: which flags were given
 };

@@ -5,13 +5,18 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
 #include <vector>
 
 #include "actlab/activation.h"
+#include "actlab/init.h"
+#include "actlab/nn.h"
+#include "actlab/train.h"
 #include "src/common/json_error.h"
+#include "tools/report_cmd.h"
 
 namespace actlab::cli {
 namespace {
@@ -60,17 +65,110 @@ std::vector<Advice> guide(const RecommendOptions& o) {
   return a;
 }
 
+// What a metrics file says the run used, for the topics advice can repeat.
+struct RunSettings {
+  bool known = false;  // false for diagnose --json output, which has no configuration
+  std::string init;    // the scheme's family ("he", "xavier", "lecun", "naive", "torch"), auto resolved
+  std::vector<std::string> activations;    // the hidden layers' canonical names
+  std::vector<std::string> normalization;  // "batch", "layer", "residual"
+  double clip_norm = 0;
+};
+
+std::string InitFamily(InitScheme scheme) {
+  const std::string name = init_name(scheme);
+  return name.substr(0, name.find('_'));
+}
+
+void CollectLayers(const std::vector<LayerSpec>& layers, RunSettings& s) {
+  for (const LayerSpec& l : layers) {
+    if (l.kind == "activation") {
+      const std::string name(find(l.activation) ? find(l.activation)->name : l.activation);
+      if (std::find(s.activations.begin(), s.activations.end(), name) == s.activations.end())
+        s.activations.push_back(name);
+    } else if (l.kind == "batchnorm" || l.kind == "layernorm") {
+      s.normalization.push_back(l.kind == "batchnorm" ? "batch" : "layer");
+    } else if (l.kind == "residual") {
+      s.normalization.push_back("residual");
+      CollectLayers(l.body, s);
+    }
+  }
+}
+
+RunSettings SettingsOf(const json& j, const std::string& path) {
+  RunSettings s;
+  if (!j.is_object() || !j.contains("config") || !j.contains("model")) return s;
+  const TrainConfig config = config_from_json(j["config"].dump(), path);
+  CollectLayers(layers_from_json(j["model"].dump(), path + " model").second, s);
+  InitScheme scheme = init_from_name(config.init);
+  if (scheme == InitScheme::kAuto && !s.activations.empty())
+    scheme = auto_init(Activation::make(s.activations.front()));
+  if (scheme != InitScheme::kAuto) s.init = InitFamily(scheme);
+  s.clip_norm = config.clip_norm;
+  s.known = true;
+  return s;
+}
+
+// The advice without what the run already does: "leaky_relu or elu" to a
+// leaky_relu run is "elu", and "--init xavier" to a xavier run is dropped
+// (nullopt), with a fact saying so. Topics without a setting to compare
+// (loss, learning rate) pass unchanged.
+std::optional<Advice> WithoutRunSettings(Advice a, const RunSettings& run, std::vector<std::string>& facts) {
+  if (!run.known) return a;
+  const auto said = [&facts](const std::string& fact) {
+    if (std::find(facts.begin(), facts.end(), fact) == facts.end()) facts.push_back(fact);
+  };
+  if (a.topic == "init") {
+    const std::string first = a.value.substr(0, a.value.find(' '));
+    InitScheme scheme = InitScheme::kAuto;
+    try {
+      scheme = init_from_name(first);
+    } catch (const Error&) {
+      return a;  // not a scheme's name
+    }
+    if (scheme == InitScheme::kAuto || InitFamily(scheme) != run.init) return a;
+    said(fmt::format("the run already uses --init {}: not suggested again", run.init));
+    return std::nullopt;
+  }
+  if (a.topic == "clipping") {
+    if (run.clip_norm <= 0) return a;
+    said(fmt::format("the run already clips at --clip-norm {:g}: not suggested again", run.clip_norm));
+    return std::nullopt;
+  }
+  const bool activation = a.topic == "hidden_activation";
+  if (!activation && a.topic != "normalization") return a;
+  const std::vector<std::string>& used = activation ? run.activations : run.normalization;
+  // The alternatives the value names ("relu (or gelu/silu)", "batch or residual").
+  std::vector<std::string> kept, dropped;
+  std::string word;
+  for (char c : a.value + " ") {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+      word += c;
+    } else if (!word.empty()) {
+      if (word != "or") (std::find(used.begin(), used.end(), word) == used.end() ? kept : dropped).push_back(word);
+      word.clear();
+    }
+  }
+  if (dropped.empty()) return a;
+  said(activation
+           ? fmt::format("the run already uses --act {}: not suggested again", fmt::join(dropped, ", "))
+           : fmt::format("the run's model already has {} layers: not suggested again", fmt::join(dropped, ", ")));
+  if (kept.empty()) return std::nullopt;
+  a.value = fmt::format("{}", fmt::join(kept, " or "));
+  return a;
+}
+
 // Findings of a run: a metrics file's "diagnostics" (actlab train --diagnose)
 // or the output of actlab diagnose --json.
-std::vector<Advice> from_run(const std::string& path, std::vector<std::string>& facts) {
-  std::ifstream f(path);
-  if (!f) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+std::vector<Advice> from_run(const std::string& run, std::vector<std::string>& facts, RunSettings& settings) {
+  const RunFile file = ReadRunFile(run);
+  const std::string& path = file.metrics_path;
   json j;
   try {
-    j = json::parse(f);
+    j = json::parse(file.text);
   } catch (const json::exception& e) {
     throw Error(path + ": not valid JSON (" + actlab::detail::json_error_text(e) + "); pass a file from --metrics-out or `actlab diagnose --json`");
   }
+  settings = SettingsOf(j, path);
   if (j.contains("final") && j["final"].is_object() && j["final"].contains("test_accuracy") &&
       j["final"]["test_accuracy"].is_number())
     facts.push_back(fmt::format("final test accuracy {:.2f}%", 100 * j["final"]["test_accuracy"].get<double>()));
@@ -90,8 +188,12 @@ std::vector<Advice> from_run(const std::string& path, std::vector<std::string>& 
   for (const json& x : *findings) {
     if (!x.is_object() || !x.contains("kind") || !x["kind"].is_string()) continue;
     const std::string kind = x["kind"].get<std::string>();
-    const std::string message = x.value("message", std::string());
-    const std::string advice = x.value("advice", std::string());
+    // A field of another type reads as absent, like a missing one (value() would throw).
+    const auto text = [&x](const char* key) {
+      return x.contains(key) && x[key].is_string() ? x[key].get<std::string>() : "";
+    };
+    const std::string message = text("message");
+    const std::string advice = text("advice");
     std::string layers;
     if (x.contains("layers") && x["layers"].is_array())
       for (const json& l : x["layers"]) layers += (layers.empty() ? "" : ", ") + l.dump();
@@ -111,6 +213,12 @@ std::vector<Advice> from_run(const std::string& path, std::vector<std::string>& 
     } else if (kind == "exploding_gradients") {
       out.push_back({"clipping", "--clip-norm 1", why + "; " + advice, kind});
       out.push_back({"learning_rate", "lower it", "exploding updates usually mean the step is too large", kind});
+    } else if (kind == "underfitting") {
+      out.push_back({"training", "more steps (--epochs, or a smaller --batch-size)", why + "; " + advice, kind});
+      out.push_back({"learning_rate", "raise it (3-10x)",
+                     "a network that barely moves from a constant guess "
+                     "often takes steps too small to get anywhere",
+                     kind});
     } else if (kind == "learning_rate") {
       out.push_back({"learning_rate", advice.empty() ? "adjust" : advice, why, kind});
     } else {
@@ -128,7 +236,9 @@ CLI::App* AddRecommendCommand(CLI::App& app, RecommendOptions& o) {
   r->add_option("--task", o.task, "binary, multiclass or regression")
       ->check(CLI::IsMember({"binary", "multiclass", "regression"}));
   r->add_option("--depth", o.depth, "Hidden layers")->check(CLI::Range(size_t{1}, size_t{1000}));
-  r->add_option("--run", o.run, "Metrics of a run (actlab train --metrics-out, with --diagnose) or actlab diagnose --json");
+  r->add_option("--run", o.run,
+                "A run (its folder from actlab train --run-dir, or --metrics-out file; with --diagnose for measured "
+                "advice) or the output of actlab diagnose --json");
   r->add_flag("--json", o.json, "Print one JSON object");
   return r;
 }
@@ -136,13 +246,17 @@ CLI::App* AddRecommendCommand(CLI::App& app, RecommendOptions& o) {
 int RunRecommend(const RecommendOptions& o) {
   std::vector<std::string> facts;
   std::vector<Advice> measured;
-  if (!o.run.empty()) measured = from_run(o.run, facts);
-  std::vector<Advice> all = measured;
+  RunSettings settings;
+  if (!o.run.empty()) measured = from_run(o.run, facts, settings);
+  std::vector<Advice> all;
+  for (const Advice& m : measured)
+    if (auto kept = WithoutRunSettings(m, settings, facts)) all.push_back(*kept);
   // The guide fills in every topic the measurements did not speak to.
   for (const Advice& g : guide(o)) {
     bool covered = false;
     for (const Advice& m : measured) covered |= m.topic == g.topic;
-    if (!covered) all.push_back(g);
+    if (covered) continue;
+    if (auto kept = WithoutRunSettings(g, settings, facts)) all.push_back(*kept);
   }
   if (o.json) {
     json j{{"task", o.task}, {"depth", o.depth}, {"facts", facts}, {"recommendations", json::array()}};
@@ -155,8 +269,12 @@ int RunRecommend(const RecommendOptions& o) {
   fmt::print("task: {}, {} hidden layer{}{}\n", o.task, o.depth, o.depth == 1 ? "" : "s",
              o.run.empty() ? "" : ", run " + o.run);
   for (const std::string& f : facts) fmt::print("  ({})\n", f);
+  // Columns as wide as their longest entry, so a long value stays in its column.
+  size_t topic_width = 0, value_width = 0;
   for (const Advice& a : all)
-    fmt::print("{:<18} {:<28} {}{}\n", a.topic, a.value, a.reason,
+    topic_width = std::max(topic_width, a.topic.size()), value_width = std::max(value_width, a.value.size());
+  for (const Advice& a : all)
+    fmt::print("{:<{}}  {:<{}}  {}{}\n", a.topic, topic_width, a.value, value_width, a.reason,
                a.source == "guide" ? "" : " [measured: " + a.source + "]");
   return 0;
 }

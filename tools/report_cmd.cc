@@ -96,6 +96,7 @@ double Num(const json& j, const char* key) {
 std::string Fig(double v) { return std::isfinite(v) ? fmt::format("{:.3g}", v) : "–"; }
 std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "–"; }
 std::string Seconds(double s) {
+  if (s < 1) return fmt::format("{:.2g} s", s);  // small data trains in milliseconds, which "0.0 s" hid
   if (s < 60) return fmt::format("{:.1f} s", s);
   if (s < 3600) return fmt::format("{:.0f} min {:.0f} s", std::floor(s / 60), std::fmod(s, 60));
   return fmt::format("{:.0f} h {:.0f} min", std::floor(s / 3600), std::floor(std::fmod(s, 3600) / 60));
@@ -185,7 +186,13 @@ h2 { font-size: 19px; font-weight: 600; margin: 0 0 12px; padding-bottom: 6px; b
 .card .k { color: var(--muted); font-size: 13px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+table.kv { table-layout: fixed; }
 table.kv th { width: 190px; color: var(--muted); font-weight: 500; }
+table.kv td { overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+  header .wrap, main { padding: 0 12px; }
+  table.kv th { width: 34%; }
+}
 table.layers td.n, table.layers th.n { text-align: right; font-variant-numeric: tabular-nums; }
 table.layers thead th { background: var(--band); font-weight: 600; }
 table.layers tbody tr:nth-child(even) { background: #fbfcfd; }
@@ -321,8 +328,8 @@ Built Build(const LoadedRun& run, const std::string& name) {
           "and its charts.</p>\n";
     } else if (run.findings.empty()) {
       body =
-          "<p class=\"ok\">no problems found: no vanishing or exploding gradients, dead units, saturation or "
-          "learning rate off scale (thresholds in docs/diagnostics.md).</p>\n";
+          "<p class=\"ok\">no problems found: no vanishing or exploding gradients, dead units, saturation, "
+          "learning rate off scale or underfitting (thresholds in docs/diagnostics.md).</p>\n";
     } else {
       for (const diag::Finding& f : run.findings) {
         std::string layers, figs;
@@ -445,8 +452,8 @@ Built Build(const LoadedRun& run, const std::string& name) {
 
 }  // namespace
 
-LoadedRun LoadRun(const std::string& run) {
-  LoadedRun r;
+RunFile ReadRunFile(const std::string& run) {
+  RunFile r;
   std::error_code ec;
   const fs::file_status st = fs::status(run, ec);
   if (run.empty() || !fs::exists(st)) throw Error(run + ": no such file or folder; " + kRunHelp);
@@ -463,7 +470,18 @@ LoadedRun LoadRun(const std::string& run) {
     const fs::path parent = fs::path(run).parent_path();
     r.dir = parent.empty() ? "." : parent.string();
   }
-  const std::string text = ReadAll(r.metrics_path);
+  if (fs::is_directory(r.metrics_path, ec)) throw Error(r.metrics_path + ": is a folder, not a file; " + kRunHelp);
+  r.text = ReadAll(r.metrics_path);
+  return r;
+}
+
+LoadedRun LoadRun(const std::string& run) {
+  RunFile file = ReadRunFile(run);
+  LoadedRun r;
+  r.metrics_path = file.metrics_path;
+  r.dir = file.dir;
+  r.checkpoint = file.checkpoint;
+  const std::string& text = file.text;
   try {
     r.metrics = json::parse(text);
   } catch (const json::exception& e) {
@@ -505,7 +523,7 @@ json FigureJson(const plot::Figure& fig) {
     json series = json::array();
     for (const plot::Series& s : p.series)
       if (!s.label.empty()) series.push_back(s.label);
-    panels.push_back({{"title", p.title}, {"series", series}});
+    panels.push_back({{"title", p.title}, {"series", series}, {"log_y", p.log_y}});
   }
   return {{"width", w}, {"height", h}, {"panels", panels}};
 }
@@ -519,7 +537,9 @@ CLI::App* AddReportCommand(CLI::App& app, ReportOptions& o) {
   r->add_option("--out,-o", o.out,
                 "HTML file to write (default RUN/report.html, or the metrics file's name with .html)");
   r->add_flag("--json", o.json, "Print {\"path\", \"run\", \"sections\", \"figures\", \"findings\", \"diagnostics\"}");
-  r->footer("Example:\n  actlab train --data spirals --diagnose --run-dir runs/spirals\n  actlab report runs/spirals");
+  r->footer(
+      "Example:\n  actlab train --data spirals --layers 2-64-64-1 --act tanh --epochs 300 --batch-size 32 --lr 0.003 "
+      "--diagnose --run-dir runs/spirals\n  actlab report runs/spirals");
   return r;
 }
 

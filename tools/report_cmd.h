@@ -30,12 +30,23 @@ struct LoadedRun {
   nlohmann::ordered_json layer_summary;  // diagnostics' per-layer summaries (array)
 };
 
-// RUN is a folder with metrics.json inside (`actlab train --run-dir RUN`) or
-// a metrics file (`--metrics-out`). Throws Error "WHAT: PROBLEM; FIX" when it
-// is missing, unreadable, not JSON or not an actlab metrics file.
+// The metrics file of RUN, a folder with metrics.json inside (`actlab train
+// --run-dir RUN`) or the file itself (`--metrics-out`): what every `--run`
+// and `report RUN` accept. Throws Error "WHAT: PROBLEM; FIX" when it is
+// missing or unreadable; the text is not parsed.
+struct RunFile {
+  std::string metrics_path;  // the metrics JSON
+  std::string dir;           // the folder holding it ("." when none is named)
+  std::string checkpoint;    // DIR/model.safetensors when RUN is a folder holding one, else ""
+  std::string text;
+};
+RunFile ReadRunFile(const std::string& run);
+
+// ReadRunFile, then the file read as a metrics file of `actlab train`. Throws
+// Error "WHAT: PROBLEM; FIX" when it is not JSON or not an actlab metrics file.
 LoadedRun LoadRun(const std::string& run);
 
-// {"width", "height", "panels": [{"title", "series": [labels]}]}: what
+// {"width", "height", "panels": [{"title", "series": [labels], "log_y"}]}: what
 // `plot --json` and `report --json` say about a figure (unlabelled series,
 // such as the dashed f' of an overlay, are left out).
 nlohmann::ordered_json FigureJson(const plot::Figure& fig);

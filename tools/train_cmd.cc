@@ -365,6 +365,13 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
                meta.config.schedule.kind != "constant" ? ", " + meta.config.schedule.kind + " schedule" : "",
                loss_name(meta.config.loss), meta.config.init, meta.config.seed, actlab::threads(),
                actlab::active_target());
+    // Small data at the default batch: 900 rows of spirals are 8 steps an epoch, 120 in 15 epochs.
+    const size_t steps = (splits.train.rows + meta.config.batch_size - 1) / meta.config.batch_size;
+    if (steps < 10)
+      fmt::print(
+          "note: {} step{} per epoch ({} rows, batch {}), {} in all; if the loss still falls at the end, a "
+          "smaller --batch-size or more --epochs trains more\n",
+          steps, steps == 1 ? "" : "s", splits.train.rows, meta.config.batch_size, steps * meta.config.epochs);
     if (resuming) fmt::print("resuming {} after epoch {}\n", o.resume, state.epochs_done);
     std::fflush(stdout);
   }

@@ -95,6 +95,9 @@ std::span<const Spec> activations();
 const Spec* find(std::string_view name);
 // The closest known names (edit distance), for "did you mean" messages.
 std::vector<std::string_view> suggest(std::string_view name, size_t max_count = 3);
+// Edit distance counting a swap of neighbours as one edit ("gleu" -> "gelu"):
+// what suggest() ranks by, for "did you mean" messages about other names.
+size_t edit_distance(std::string_view a, std::string_view b);
 
 // Bad input to the API (unknown name, parameter out of range, bad shape).
 struct Error : std::invalid_argument {

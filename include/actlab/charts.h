@@ -25,9 +25,10 @@ plot::Figure training_curves(const std::vector<EpochRecord>& history);
 //   "update / weight ratio" (log y), one line per dense layer;
 //   "saturated (solid) / f' = 0 (dashed)" share, one line per activation layer;
 //   "dead units per epoch" when zero-region activations were checked;
-//   "pre-activation density", the last record's histogram of each activation
-//   layer as an outline (density = count / (entries * bin width), so layers
-//   with different ranges compare).
+//   "pre-activation density, standardised", the last record's histogram of
+//   each activation layer as an outline over (x - mean) / std (density =
+//   count * std / (entries * bin width)), so layers of any width share the
+//   axis; the legend gives each layer's std.
 // Panels with nothing to show are left out; a report without records gives a
 // figure without panels (which plot::save refuses: check panels.empty()).
 plot::Figure diagnostics_figure(const diag::Report& report);

@@ -146,7 +146,8 @@ struct LayerInfo {
 };
 
 struct Finding {
-  std::string kind;  // vanishing_gradients | exploding_gradients | dead_units | saturation | learning_rate
+  // vanishing_gradients | exploding_gradients | dead_units | saturation | learning_rate | underfitting
+  std::string kind;
   std::vector<size_t> layers;
   std::vector<std::pair<std::string, double>> figures;
   std::string message, advice;
@@ -160,6 +161,7 @@ struct Thresholds {
   double saturated = 0.3;    // share of a layer's entries saturated (median over records)
   double lr_high = 1e-1;     // median update ratio above
   double lr_low = 1e-5;      // ... below
+  double underfit = 0.85;    // last epoch's training loss / a constant prediction's loss above this
 };
 
 struct Report {
@@ -168,6 +170,15 @@ struct Report {
   std::vector<StepRecord> steps;
   std::vector<DeadRecord> dead;
   std::string stopped;  // why training stopped early ("" when it did not)
+  // The underfitting finding compares the last epoch's training figures
+  // (Observer::end_epoch) with what predicting the training set's class
+  // shares, whatever the input, scores (Observer::set_baseline): the loss
+  // (the shares' entropy under cross-entropy, ln K for K balanced classes)
+  // and the accuracy (the commonest class's share). NaN: not known
+  // (regression, or no baseline given).
+  size_t epochs = 0;
+  double train_loss = kNone, train_accuracy = kNone;
+  double baseline_loss = kNone, chance_accuracy = kNone;
 };
 
 // The findings a report supports, most severe first.
@@ -201,6 +212,12 @@ class Observer : public TrainObserver<T> {
   // Closes a partial epoch (a run that stopped with an error) so its dead
   // units count.
   void finish(const std::string& why);
+  // What a constant prediction scores on the training data (Report's
+  // baseline_loss and chance_accuracy), for the underfitting finding.
+  void set_baseline(double loss, double accuracy) {
+    report_.baseline_loss = loss;
+    report_.chance_accuracy = accuracy;
+  }
 
   const Report& report() const { return report_; }
 

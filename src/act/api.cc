@@ -57,8 +57,12 @@ std::string Normalize(std::string_view name) {
   return s;
 }
 
-// Edit distance counting a swap of neighbours as one edit ("gleu" -> "gelu").
-size_t EditDistance(std::string_view a, std::string_view b) {
+size_t IndexOf(const Spec* spec) { return static_cast<size_t>(spec - kSpecs.data()); }
+}  // namespace
+
+std::span<const Spec> activations() { return kSpecs; }
+
+size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
   for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
   for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
@@ -70,11 +74,6 @@ size_t EditDistance(std::string_view a, std::string_view b) {
     }
   return d[a.size()][b.size()];
 }
-
-size_t IndexOf(const Spec* spec) { return static_cast<size_t>(spec - kSpecs.data()); }
-}  // namespace
-
-std::span<const Spec> activations() { return kSpecs; }
 
 const Spec* find(std::string_view name) {
   const std::string key = Normalize(name);
@@ -90,9 +89,9 @@ std::vector<std::string_view> suggest(std::string_view name, size_t max_count) {
   const std::string key = Normalize(name);
   std::vector<std::pair<size_t, std::string_view>> scored;
   for (const Spec& s : kSpecs) {
-    size_t best = EditDistance(key, s.name);
+    size_t best = edit_distance(key, s.name);
     for (std::string_view alias : s.aliases)
-      if (!alias.empty()) best = std::min(best, EditDistance(key, alias));
+      if (!alias.empty()) best = std::min(best, edit_distance(key, alias));
     // A prefix or substring match ("soft" -> softmax, softplus) counts as close.
     if (!key.empty() && s.name.find(key) != std::string_view::npos) best = std::min<size_t>(best, 1);
     scored.emplace_back(best, s.name);

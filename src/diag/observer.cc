@@ -167,8 +167,11 @@ void Observer<T>::after_update(Model<T>& model, uint64_t /*step*/, double lr) {
 }
 
 template <class T>
-void Observer<T>::end_epoch(Model<T>& /*model*/, const EpochRecord& /*record*/) {
+void Observer<T>::end_epoch(Model<T>& /*model*/, const EpochRecord& record) {
   close_epoch();
+  report_.epochs = record.epoch;
+  report_.train_loss = record.train_loss;
+  report_.train_accuracy = record.train_accuracy;
 }
 
 template <class T>

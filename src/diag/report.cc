@@ -205,6 +205,36 @@ std::vector<Finding> analyze(const Report& r, const Thresholds& t) {
       out.push_back(f);
     }
   }
+
+  // Underfitting: after its last epoch the network still scores on its own
+  // training rows about what ignoring the input would. Last, because the
+  // findings above are its usual causes.
+  {
+    const double ratio = r.train_loss / r.baseline_loss;
+    if (r.baseline_loss > 0 && ratio > t.underfit) {
+      Finding f;
+      f.kind = "underfitting";
+      f.layers = dense;
+      f.figures = {{"train_loss", r.train_loss},
+                   {"baseline_loss", r.baseline_loss},
+                   {"loss_ratio", ratio},
+                   {"train_accuracy", r.train_accuracy},
+                   {"chance_accuracy", r.chance_accuracy}};
+      f.message = fmt::format(
+          "after {} epoch{} the training loss is {:.4f}, {:.0f}% of the {:.4f} that predicting the class shares "
+          "without looking at the input scores{}: the network has learnt little of the training data",
+          r.epochs, r.epochs == 1 ? "" : "s", r.train_loss, 100 * ratio, r.baseline_loss,
+          std::isfinite(r.train_accuracy) && std::isfinite(r.chance_accuracy)
+              ? fmt::format(" (training accuracy {:.1f}%, against {:.1f}% for always the commonest class)",
+                            100 * r.train_accuracy, 100 * r.chance_accuracy)
+              : "");
+      f.advice =
+          "fix any finding above first; then train for more steps (more --epochs, or a smaller "
+          "--batch-size on small data: each epoch is only rows / batch-size steps), raise --lr (3-10x), "
+          "or widen or deepen the network (--layers)";
+      out.push_back(f);
+    }
+  }
   return out;
 }
 

@@ -158,29 +158,37 @@ plot::Figure diagnostics_figure(const diag::Report& r) {
   // density of bin k = counts[k] / (total * w), w = (hi - lo) / bins, drawn
   // as the histogram's outline: (lo, 0) up to the first bin's height, across,
   // and so on, back to 0 at hi. The plot module's bars are a fixed 0.8 units
-  // wide, which fits categories, not bins of a data range.
-  plot::Panel hist = MakePanel("pre-activation density (last record)", "pre-activation x", "density");
+  // wide, which fits categories, not bins of a data range. Each layer is
+  // standardised, x -> (x - mean) / std (density * std), with its std in the
+  // legend: on one shared raw axis a first layer at +-2000 flattened a later
+  // one at +-2 to a spike.
+  plot::Panel hist =
+      MakePanel("pre-activation density, standardised (last record)", "(x - mean) / std, per layer", "density");
   {
     const diag::StepRecord& last = r.steps.back();
     int colour = 0;
     for (const diag::LayerInfo& l : r.layers) {
       if (!is_activation(l)) continue;
-      const diag::Histogram& h = last.layers[l.index].pre_hist;
+      const diag::LayerRecord& rec = last.layers[l.index];
+      const diag::Histogram& h = rec.pre_hist;
       const int c = colour++;
       double total = 0;
       for (uint64_t n : h.counts) total += double(n);
       if (h.counts.empty() || !(h.hi > h.lo) || total == 0 || !std::isfinite(h.hi - h.lo)) continue;
+      const double mean = rec.pre.mean, sd = rec.pre.std;
+      if (!std::isfinite(mean) || !(sd > 0) || !std::isfinite(sd)) continue;
       const double w = (h.hi - h.lo) / double(h.counts.size());
-      plot::Series s = MakeSeries(layer_label(l), c);
-      s.x.push_back(h.lo);
+      const auto z = [&](double x) { return (x - mean) / sd; };
+      plot::Series s = MakeSeries(fmt::format("{} (std {:.3g})", layer_label(l), sd), c);
+      s.x.push_back(z(h.lo));
       s.y.push_back(0);
       for (size_t k = 0; k < h.counts.size(); ++k) {
-        const double d = double(h.counts[k]) / (total * w);
+        const double d = double(h.counts[k]) / (total * w) * sd;
         const double x0 = h.lo + double(k) * w, x1 = k + 1 == h.counts.size() ? h.hi : x0 + w;
-        s.x.insert(s.x.end(), {x0, x1});
+        s.x.insert(s.x.end(), {z(x0), z(x1)});
         s.y.insert(s.y.end(), {d, d});
       }
-      s.x.push_back(h.hi);
+      s.x.push_back(z(h.hi));
       s.y.push_back(0);
       hist.series.push_back(std::move(s));
     }
