@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actlab/diagnostics.h"
+#include "src/common/json_error.h"
 #include "tools/report_cmd.h"
 
 namespace actlab::cli {
@@ -220,7 +221,7 @@ int RunDiagnose(DiagnoseCommand& c) {
       return print(findings, layers, stopped, o.json, "diagnosed " + file.metrics_path,
                    history.empty() ? nullptr : &history.back());
     } catch (const json::exception& e) {
-      throw Error(file.metrics_path + ": diagnostics \"layers\" are malformed (" + e.what() +
+      throw Error(file.metrics_path + ": diagnostics \"layers\" are malformed (" + actlab::detail::json_error_text(e) +
                   "); give the file exactly as `actlab train --diagnose` wrote it");
     }
   }

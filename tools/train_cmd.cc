@@ -19,6 +19,7 @@
 
 #include "actlab/data.h"
 #include "actlab/train.h"
+#include "src/common/json_error.h"
 #include "src/nn/blas.h"
 #include "tools/diagnose_cmd.h"
 
@@ -204,7 +205,7 @@ DataOptions saved_data(const std::string& checkpoint, const std::string& saved) 
     s.val_fraction = j.at("val_fraction").get<double>();
     s.scale = j.at("scale").get<std::string>();
   } catch (const json::exception& e) {
-    throw Error(checkpoint + ": data description is malformed (" + e.what() + ")");
+    throw Error(checkpoint + ": data description is malformed (" + actlab::detail::json_error_text(e) + ")");
   }
   return s;
 }
