@@ -4,7 +4,9 @@
 A block is a fragment, as a reader sees it: its #include, namespace-alias and using lines go to file
 scope, the rest becomes the body of main(), after a prelude that declares the few names the fragments
 use as placeholders for the reader's own data (x, y, dy, dx, n; epochs, train_loss, val_loss).
-A block that defines main() itself is compiled as it is.
+A block that defines main() itself is compiled as it is. A fragment that draws ends, as a program
+should, with plot::release_caches() (include/actlab/plot.h), so that the leak checker of a sanitized
+build sees cairo's and fontconfig's caches freed rather than reports them.
 
 usage: doc_examples_test.py SOURCE_DIR CXX INCLUDE_DIR LIBRARY [EXTRA_FLAG ...]
 """
@@ -45,7 +47,12 @@ def program(block):
     top = [line for line in block if FILE_SCOPE.match(line)]
     body = [line for line in block if not FILE_SCOPE.match(line)]
     head = "#include <cstddef>\n#include <vector>\n" + "\n".join(top)
-    return f"{head}\n\nint main() {{\n{PRELUDE}\n" + "\n".join("  " + b for b in body) + "\n  return 0;\n}\n"
+    draws = any(re.search(r"actlab/(plot|charts)\.h", line) for line in top)
+    if draws:
+        head += '\n#include "actlab/plot.h"'
+    ending = "\n  actlab::plot::release_caches();" if draws else ""
+    return (f"{head}\n\nint main() {{\n{PRELUDE}\n" + "\n".join("  " + b for b in body) + ending
+            + "\n  return 0;\n}\n")
 
 
 def main():
