@@ -306,6 +306,7 @@ HWY_AFTER_NAMESPACE();
 
 #include <fmt/format.h>
 
+#include "actlab/activation.h"  // edit_distance
 #include "actlab/optim.h"
 #include "src/common/parallel.h"
 
@@ -359,21 +360,6 @@ constexpr std::array<std::string_view, 3> kSchedules = {"constant", "step", "cos
   throw Error(fmt::format("{}: {}; {}", flag, problem, fix));
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string Lower(std::string s) {
   for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
@@ -386,7 +372,7 @@ template <size_t K>
   std::string_view best;
   size_t best_distance = ~size_t{0};
   for (std::string_view k : known) {
-    const size_t dist = EditDistance(name, k);
+    const size_t dist = edit_distance(name, k);
     if (dist < best_distance) best_distance = dist, best = k;
   }
   std::string list;
