@@ -204,6 +204,32 @@ class FashionMnist(unittest.TestCase):
         self.assertLess(peak_kib * 1024, 2 * dataset + 4 * params, f"peak {peak_kib} KiB")
         self.assertIn("final test accuracy", out)
 
+    @unittest.skipUnless(os.path.isdir("/usr/share/datasets/fashion-mnist"), "dataset-fashion-mnist not installed")
+    def test_default_data_folder_from_environment(self):
+        """$ACTLAB_FASHION_MNIST moves the default data (here: 300 + 100 rows in a folder whose name says
+        nothing of fashion, still named Fashion-MNIST); a folder that is not there is named in the error."""
+        import gzip
+        import struct
+        folder = os.path.join(TMP, "subset")
+        os.makedirs(folder, exist_ok=True)
+        for split, rows in (("train", 300), ("t10k", 100)):
+            for kind, header in (("images-idx3", 16), ("labels-idx1", 8)):
+                with gzip.open(f"/usr/share/datasets/fashion-mnist/{split}-{kind}-ubyte.gz", "rb") as f:
+                    data = f.read()
+                row_bytes = 784 if kind.startswith("images") else 1
+                head = data[:4] + struct.pack(">I", rows) + data[8:header]
+                with open(os.path.join(folder, f"{split}-{kind}-ubyte"), "wb") as f:
+                    f.write(head + data[header:header + rows * row_bytes])
+        env = dict(os.environ, ACTLAB_FASHION_MNIST=folder)
+        r = subprocess.run([ACTLAB, "train", "--epochs", "1", "--layers", "784-16-10"], env=env,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("data: fashion-mnist-train (270 train, 30 validation, 100 test rows", r.stdout)
+        env["ACTLAB_FASHION_MNIST"] = os.path.join(TMP, "no-such-folder")
+        r = subprocess.run([ACTLAB, "train", "--epochs", "1"], env=env, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no-such-folder: cannot open", r.stderr)
+
 
 class Errors(unittest.TestCase):
     def check(self, args, *needles, stdin=None):

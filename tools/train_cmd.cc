@@ -171,8 +171,7 @@ std::pair<data::Splits, data::Scaler> load_data(const DataOptions& o, uint64_t s
     s.test.name = o.data + " (test)";
     if (scale.empty()) scale = "none";
   } else {
-    const std::string dir = o.data.empty() || o.data == "fashion-mnist" ? data::kFashionMnistDir : o.data;
-    s = data::load_idx_dir(dir);
+    s = o.data.empty() || o.data == "fashion-mnist" ? data::load_fashion_mnist() : data::load_idx_dir(o.data);
     if (scale.empty()) scale = "unit";
   }
   if (!own_numbering) relabel(s.test, s.train.class_names, o.test_csv, "of the training rows");
@@ -466,8 +465,8 @@ template int TrainPrepared(const TrainOptions&, PreparedRun&, TrainObserver<doub
 
 void AddDataOptions(CLI::App* cmd, DataOptions& d) {
   cmd->add_option("--data", d.data,
-                  "IDX folder (4 standard files, .gz ok), 'fashion-mnist' (default: Debian's "
-                  "/usr/share/datasets/fashion-mnist), or a synthetic set: xor, spirals, moons, circles, blobs");
+                  "IDX folder (4 standard files, .gz ok), 'fashion-mnist' (default: $ACTLAB_FASHION_MNIST, "
+                  "else Debian's /usr/share/datasets/fashion-mnist), or a synthetic set: xor, spirals, moons, circles, blobs");
   cmd->add_option("--csv", d.csv, "CSV file of numeric features and a label column");
   cmd->add_option("--label", d.label, "CSV label column: header name or index (-1 = last)");
   cmd->add_flag("--regression", d.regression, "CSV label is a real-valued target");

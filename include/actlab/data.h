@@ -64,6 +64,12 @@ Splits load_idx_dir(const std::string& dir);
 // Where Debian's dataset-fashion-mnist package puts the files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
+// The folder that `--data fashion-mnist` (the default) reads: $ACTLAB_FASHION_MNIST when it is set
+// and not empty (a copy outside Debian's path, or a smaller set for quick runs), else kFashionMnistDir.
+std::string fashion_mnist_dir();
+// load_idx_dir(fashion_mnist_dir()), named as Fashion-MNIST whatever the folder is called.
+Splits load_fashion_mnist();
+
 // ---- CSV -----------------------------------------------------------------------
 // Numeric columns separated by commas, one row per line (LF or CRLF; blank
 // lines skipped; spaces around fields and a field wrapped whole in double

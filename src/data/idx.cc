@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -329,7 +330,9 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
   return d;
 }
 
-Splits load_idx_dir(const std::string& dir) {
+namespace {
+
+Splits load_idx_dir(const std::string& dir, bool fashion) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -362,9 +365,6 @@ Splits load_idx_dir(const std::string& dir) {
          "use the train and t10k files of one dataset");
   }
 
-  std::string lower = dir;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool fashion = lower.find("fashion") != std::string::npos;
   const std::string family = fashion ? "fashion-mnist" : "mnist";
   s.train.name = family + "-train";
   s.test.name = family + "-test";
@@ -387,5 +387,20 @@ Splits load_idx_dir(const std::string& dir) {
   }
   return s;
 }
+
+}  // namespace
+
+Splits load_idx_dir(const std::string& dir) {
+  std::string lower = dir;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return load_idx_dir(dir, lower.find("fashion") != std::string::npos);
+}
+
+std::string fashion_mnist_dir() {
+  const char* dir = std::getenv("ACTLAB_FASHION_MNIST");
+  return dir && *dir ? dir : kFashionMnistDir;
+}
+
+Splits load_fashion_mnist() { return load_idx_dir(fashion_mnist_dir(), true); }
 
 }  // namespace actlab::data
