@@ -6,9 +6,12 @@ For each thread count (default 1 and 2) this runs, one after the other:
              actlab's memcpy figure for the same bytes and threads);
   * oneDNN:  `onednn_bench --threads T` (optional: the eltwise/softmax primitives that compute
              one of actlab's activations);
-  * PyTorch: Debian's python3-torch in a child process (torch.set_num_threads(T), default
-             CPU capability, i.e. its AVX2 kernels; ATEN_CPU_CAPABILITY is removed from the
-             environment), timing the ATen kernel behind each torch.nn.functional op.
+  * PyTorch: the torch of the interpreter that runs this script, in a child process
+             (torch.set_num_threads(T), its default CPU capability: ATEN_CPU_CAPABILITY is removed
+             from the environment), timing the ATen kernel behind each torch.nn.functional op.
+             The reference is a current torch 2.x (build/bench-venv, from bench/setup-bench.sh:
+             AVX512 kernels, MKL, oneDNN 3); Debian's python3-torch 1.13 (/usr/bin/python3, AVX2
+             kernels by default) also runs, as an older point of comparison.
 and prints, per thread count and size, one row per activation and direction: actlab, PyTorch and
 oneDNN Gelem/s (1e9 input elements per second; medians of timed runs), actlab/PyTorch,
 actlab/oneDNN, and actlab/copy. A summary lists the cases that miss the targets (in cache at one
@@ -26,8 +29,8 @@ hardswish backward: their out= overloads are generated wrappers that allocate, t
 forward); `g` autograd through the composite's graph (their backward; allocates); `w` prelu
 backward also reduces the weight gradient. step has no backward in PyTorch.
 
-Run under Debian's interpreter (python3-torch):
-  /usr/bin/python3 bench/compare.py --actlab build/actlab --onednn build/bench/onednn_bench \
+Run under the bench venv's interpreter (torch 2.x; bench/setup-bench.sh makes it):
+  build/bench-venv/bin/python bench/compare.py --actlab build/actlab --onednn build/bench/onednn_bench \
       [--threads 1,2] [--min-time 0.1] [--wait-idle 120] [--json OUT]
 """
 
@@ -95,9 +98,12 @@ def torch_cases(torch, x, g, n):
     c["leaky_relu"] = ((lambda: aten.leaky_relu.out(x, 0.01, out=y), ""),
                        (lambda: aten.leaky_relu_backward.grad_input(g, x, 0.01, False, grad_input=dx), ""))
     w, dw = torch.tensor([0.25], dtype=f32), torch.empty(1, dtype=f32)
-    # prelu.out and prelu_backward.out are generated wrappers: they allocate, then copy.
-    c["prelu"] = ((lambda: aten.prelu.out(x, w, out=y), "a"),
-                  (lambda: aten.prelu_backward.out(g, x, w, out0=dx, out1=dw), "aw"))
+    if hasattr(aten, "prelu_backward"):  # torch 1.x: prelu.out and prelu_backward.out are generated
+        c["prelu"] = ((lambda: aten.prelu.out(x, w, out=y), "a"),  # wrappers that allocate, then copy
+                      (lambda: aten.prelu_backward.out(g, x, w, out0=dx, out1=dw), "aw"))
+    else:  # torch 2.x: F.prelu runs _prelu_kernel, which has no out= form
+        c["prelu"] = ((lambda: aten._prelu_kernel(x, w), "a"),
+                      (lambda: aten._prelu_kernel_backward(g, x, w), "aw"))
     lo, hi, noise = 1.0 / 8, 1.0 / 3, torch.empty_like(x)  # eval mode: noise unused
     c["rrelu"] = ((lambda: aten.rrelu_with_noise.out(x, noise, lo, hi, False, None, out=y), ""),
                   # eval mode: rrelu_with_noise_backward is leaky_relu_backward with the mean slope
@@ -268,7 +274,8 @@ def main():
         probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True)
         if probe.returncode != 0:
             sys.exit("compare.py: PyTorch is not importable by " + sys.executable +
-                     "; run under /usr/bin/python3 (Debian python3-torch) or pass --no-torch")
+                     "; run under build/bench-venv/bin/python (bench/setup-bench.sh installs torch 2.x there), "
+                     "/usr/bin/python3 (Debian's python3-torch 1.13), or pass --no-torch")
     if not os.access(args.actlab, os.X_OK):
         sys.exit(f"compare.py: no actlab CLI at {args.actlab} (--actlab PATH)")
     if args.onednn and not os.access(args.onednn, os.X_OK):

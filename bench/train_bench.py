@@ -6,17 +6,21 @@ split) on Fashion-MNIST and reports the median training time per epoch (the
 optimizer loop only; evaluation excluded on both sides) for:
   - batch 128, SGD momentum 0.9 (lr 0.05)
   - batch 32, Adam (lr 1e-3)
-PyTorch runs in fresh processes with 1 thread, 2 threads with
-OMP_WAIT_POLICY=passive, and 2 threads by default, each with OpenBLAS's own
-kernel choice and with OPENBLAS_CORETYPE=SkylakeX (Debian's torch does its
-Linear layers through libblas = OpenBLAS 0.3.21, which does not recognise
-recent Xeons and falls back to SSE3 kernels; actlab sets the same variable
-for itself, so PyTorch gets the same GEMM kernels). "Best PyTorch" is the
-fastest of these. Its loop is the fastest plain form (tensors in memory,
-randperm indexing, no DataLoader).
+PyTorch is the torch of the interpreter that runs this script: a current
+torch 2.x from build/bench-venv (bench/setup-bench.sh) is the reference;
+Debian's python3-torch 1.13 (/usr/bin/python3) still runs. It trains in fresh
+processes with 1 thread, T threads with OMP_WAIT_POLICY=passive, and T
+threads by default; when its GEMM is OpenBLAS (Debian's torch: libblas =
+OpenBLAS 0.3.21, which may not recognise the CPU and fall back to SSE3
+kernels) each also with OPENBLAS_CORETYPE=SkylakeX, the kernels actlab picks
+for itself. "Best PyTorch" is the fastest of these. Its loop is the fastest
+plain form (tensors in memory, randperm indexing, no DataLoader).
 
-Usage: /usr/bin/python3 bench/train_bench.py --actlab build/actlab [--epochs 3] [--threads 2]
-          [--json OUT.json] [--markdown]
+The GEMM rate of each run is given as a share of the float32 FMA peak that
+build/bench/fma_peak measures in the same run (the best SIMD target, T threads).
+
+Usage: build/bench-venv/bin/python bench/train_bench.py --actlab build/actlab [--epochs 3] [--threads 2]
+          [--fma-peak build/bench/fma_peak] [--json OUT.json] [--markdown]
 """
 import argparse
 import gzip
@@ -75,7 +79,7 @@ def torch_run(label, threads, env_extra, optimizer, batch, epochs):
     env.update(env_extra)
     env["OMP_NUM_THREADS"] = str(threads)
     cfg = {"threads": threads, "optimizer": optimizer, "batch": batch, "epochs": epochs, "data": DATA}
-    out = subprocess.run(["/usr/bin/python3", "-c", TORCH_SCRIPT, json.dumps(cfg)], env=env,
+    out = subprocess.run([sys.executable, "-c", TORCH_SCRIPT, json.dumps(cfg)], env=env,
                          capture_output=True, text=True, check=True)
     r = json.loads(out.stdout.strip().splitlines()[-1])
     return {"who": "pytorch " + r["torch"], "setting": label, "epoch_seconds": r["epoch_seconds"]}
@@ -95,26 +99,30 @@ def actlab_run(actlab, threads, optimizer, batch, epochs):
             "test_accuracy": m["final"]["test_accuracy"]}
 
 
-SGEMM_SCRIPT = r"""
-import time, numpy as np
-a = np.random.rand(2048, 2048).astype(np.float32)
-b = np.random.rand(2048, 2048).astype(np.float32)
-a @ b
-best = 1e9
-for _ in range(7):
-    t0 = time.perf_counter()
-    a @ b
-    best = min(best, time.perf_counter() - t0)
-print(2 * 2048 ** 3 / best)
-"""
+def torch_info():
+    """(version, CPU capability, whether its GEMM is OpenBLAS) of this interpreter's torch."""
+    code = ("import torch; c = torch.__config__.show(); "
+            "print(torch.__version__); print(torch.backends.cpu.get_cpu_capability()); "
+            "print('BLAS_INFO=open' in c)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"train_bench: PyTorch is not importable by {sys.executable}; run under build/bench-venv/bin/python "
+                 "(bench/setup-bench.sh installs torch 2.x there) or /usr/bin/python3 (Debian's python3-torch)")
+    version, capability, openblas = out.stdout.split()
+    return version, capability, openblas == "True"
 
 
-def sgemm_rate(threads):
-    """OpenBLAS's large-sgemm rate (numpy -> libblas -> OpenBLAS, SkylakeX kernels): the practical peak."""
-    env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX", OPENBLAS_NUM_THREADS=str(threads))
-    out = subprocess.run(["/usr/bin/python3", "-c", SGEMM_SCRIPT], env=env, capture_output=True, text=True,
+def fma_peak(path, threads):
+    """(FLOP/s, target) of build/bench/fma_peak for this thread count, or (None, reason)."""
+    if not os.access(path, os.X_OK):
+        return None, f"no {path} (configure with -DACTLAB_BUILD_BENCH=ON)"
+    out = subprocess.run([path, "--threads", str(threads), "--seconds", "0.5"], capture_output=True, text=True,
                          check=True)
-    return float(out.stdout.strip())
+    for line in out.stdout.splitlines():
+        record = json.loads(line)
+        if "peak" in record:
+            return record["peak"]["gflop_s"] * 1e9, record["peak"]["target"]
+    return None, "fma_peak printed no peak"
 
 
 def main():
@@ -124,18 +132,21 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--fma-peak", default="build/bench/fma_peak", help="the FMA peak probe (default build/bench/fma_peak)")
     a = ap.parse_args()
     if not os.path.isdir(DATA):
         sys.exit(f"train_bench: {DATA} is missing; install dataset-fashion-mnist")
     t = a.threads
+    version, capability, openblas = torch_info()
     target = subprocess.run([a.actlab, "info"], capture_output=True, text=True).stdout
     target = next((l.split(":", 1)[1].strip() for l in target.splitlines() if l.startswith("SIMD")), "?")
+    variants = [("", {})] + ([(", SkylakeX GEMM", {"OPENBLAS_CORETYPE": "SkylakeX"})] if openblas else [])
     results = []
     for optimizer, batch in (("sgd", 128), ("adam", 32)):
         rows = [actlab_run(a.actlab, t, optimizer, batch, a.epochs)]
         if t > 1:
             rows.append(actlab_run(a.actlab, 1, optimizer, batch, a.epochs))
-        for kernels, env in (("", {}), (", SkylakeX GEMM", {"OPENBLAS_CORETYPE": "SkylakeX"})):
+        for kernels, env in variants:
             rows.append(torch_run("1 thread" + kernels, 1, env, optimizer, batch, a.epochs))
             if t > 1:
                 rows.append(torch_run(f"{t} threads, OMP_WAIT_POLICY=passive" + kernels, t,
@@ -145,22 +156,26 @@ def main():
             r["median"] = statistics.median(r["epoch_seconds"])
         best_torch = min(r["median"] for r in rows if r["who"] != "actlab")
         results.append({"optimizer": optimizer, "batch": batch, "rows": rows, "best_torch": best_torch})
-    peak = sgemm_rate(t)
-    lines = [f"actlab SIMD target: {target}; {a.epochs} epochs per setting, median epoch time; "
-             f"OpenBLAS 2048^3 sgemm ({t} threads, SkylakeX kernels): {peak / 1e9:.0f} GFLOP/s; "
+    peak, peak_target = fma_peak(a.fma_peak, t)
+    peak_text = (f"float32 FMA peak ({t} threads, {peak_target}, fma_peak): {peak / 1e9:.0f} GFLOP/s" if peak
+                 else f"FMA peak not measured: {peak_target}")
+    lines = [f"actlab SIMD target: {target}; PyTorch {version} (CPU capability {capability}); "
+             f"{a.epochs} epochs per setting, median epoch time; {peak_text}; "
              f"GEMM FLOP per epoch: {FLOP_PER_EPOCH:.3g}",
-             "", "| batch | optimizer | who | setting | s/epoch (median) | vs best PyTorch | GEMM GFLOP/s | of sgemm peak |",
+             "", "| batch | optimizer | who | setting | s/epoch (median) | vs best PyTorch | GEMM GFLOP/s | of FMA peak |",
              "|---|---|---|---|---|---|---|---|"]
     for res in results:
         for r in res["rows"]:
+            share = f"{FLOP_PER_EPOCH / r['median'] / peak:.0%}" if peak else "-"
             lines.append(f"| {res['batch']} | {res['optimizer']} | {r['who']} | {r['setting']} | "
                          f"{r['median']:.3f} | {res['best_torch'] / r['median']:.2f}x | "
-                         f"{FLOP_PER_EPOCH / r['median'] / 1e9:.0f} | {FLOP_PER_EPOCH / r['median'] / peak:.0%} |")
+                         f"{FLOP_PER_EPOCH / r['median'] / 1e9:.0f} | {share} |")
     print("\n".join(lines))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"target": target, "sgemm_flops": peak, "flop_per_epoch": FLOP_PER_EPOCH,
-                       "results": results}, f, indent=2)
+            json.dump({"target": target, "torch": version, "torch_capability": capability,
+                       "fma_peak_flops": peak, "fma_peak_target": peak_target if peak else None,
+                       "flop_per_epoch": FLOP_PER_EPOCH, "results": results}, f, indent=2)
 
 
 if __name__ == "__main__":
