@@ -100,10 +100,12 @@ def actlab_run(actlab, threads, optimizer, batch, epochs):
 
 
 def torch_info():
-    """(version, CPU capability, whether its GEMM is OpenBLAS) of this interpreter's torch."""
+    """(version, CPU capability, whether its GEMM may be OpenBLAS) of this interpreter's torch: PyPI's
+    wheels use MKL; Debian's says BLAS_INFO=generic, libblas, which is OpenBLAS on these machines."""
+    # torch.backends.cpu.get_cpu_capability() is 2.x only; the build summary has it in 1.13 too.
     code = ("import torch; c = torch.__config__.show(); "
-            "print(torch.__version__); print(torch.backends.cpu.get_cpu_capability()); "
-            "print('BLAS_INFO=open' in c)")
+            "cap = [l.split(':', 1)[1].strip() for l in c.splitlines() if 'CPU capability usage' in l]; "
+            "print(torch.__version__); print((cap or ['?'])[0]); print('BLAS_INFO=mkl' not in c)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"train_bench: PyTorch is not importable by {sys.executable}; run under build/bench-venv/bin/python "
