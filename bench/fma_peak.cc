@@ -10,7 +10,8 @@
 //
 // usage: fma_peak [--threads T[,T...]] [--seconds S]    prints one JSON object per line:
 //   {"target": "AVX3", "threads": 2, "lanes": 16, "gflop_s": 218.3}
-//   and last {"peak": {"threads": 2, "gflop_s": ..., "target": ...}} per thread count.
+//   and last {"peak": {"threads": 2, "gflop_s": ..., "target": ...}} per thread count;
+//        fma_peak --clock    prints {"clock_ghz": 3.7}: the core clock, for elements per cycle.
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "bench/fma_peak.cc"
@@ -55,6 +56,7 @@ HWY_AFTER_NAMESPACE();
 #include <algorithm>
 #include <latch>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -90,6 +92,28 @@ double Rate(int threads, size_t rounds, size_t* lanes) {
   return total;
 }
 
+// The core clock, from a chain of dependent integer adds (one cycle each on every x86 core of the
+// last decade): a kernel's elements per second over this is its elements per cycle. 0 elsewhere.
+double ClockGhz() {
+#if defined(__x86_64__)
+  double best = 0;
+  for (int run = 0; run < 5; ++run) {
+    uint64_t v = 0;
+    constexpr uint64_t kIterations = 20'000'000;  // x 8 adds: 0.05 s at 3 GHz
+    const auto t0 = std::chrono::steady_clock::now();
+    for (uint64_t i = 0; i < kIterations; ++i) {
+      asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+                   "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(v));
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, 8.0 * kIterations / seconds * 1e-9);
+  }
+  return best;
+#else
+  return 0;
+#endif
+}
+
 // Targets without FMA (SSE4 and below, scalar) cannot be the peak; measuring them only costs time.
 bool HasFma(int64_t target) {
   const std::string name = hwy::TargetName(target);
@@ -106,8 +130,11 @@ int Main(int argc, char** argv) {
       for (char* s = std::strtok(argv[++i], ","); s; s = std::strtok(nullptr, ",")) thread_counts.push_back(std::atoi(s));
     } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
+    } else if (a == "--clock") {
+      std::printf("{\"clock_ghz\": %.3f}\n", ClockGhz());
+      return 0;
     } else {
-      std::fprintf(stderr, "usage: fma_peak [--threads T[,T...]] [--seconds S]\n");
+      std::fprintf(stderr, "usage: fma_peak [--threads T[,T...]] [--seconds S] | --clock\n");
       return 2;
     }
   }
