@@ -127,9 +127,6 @@ double stddev(const std::vector<double>& v) {
 }
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 std::string fixed(double v, const char* f) { return std::isfinite(v) ? fmt::format(fmt::runtime(f), v) : "-"; }
-// Two decimals from a second up, two significant digits below: a cell of
-// small data trains in 0.004 s, which "0.00" hid.
-std::string seconds_text(double s) { return fixed(s, s >= 1 ? "{:.2f}" : "{:.2g}"); }
 // "84.20 ± 0.35" over seeds; one seed has no spread to print.
 std::string accuracy_text(const std::vector<double>& accuracy) {
   const double m = mean(accuracy), sd = stddev(accuracy);
@@ -336,7 +333,7 @@ int RunCompare(CLI::App* cmd, CompareOptions& o) {
     fmt::print("{:<12} {:>5}  {:>16}  {:>15}  {:>7}  {:>6}  {:>6}  {:>6}  {:>12}\n", c.act, c.depth,
                accuracy_text(c.accuracy),
                fmt::format("{} ({}/{})", fixed(mean(c.epochs_to_target), "{:.1f}"), reached, c.accuracy.size()),
-               seconds_text(mean(c.seconds_per_epoch)), fixed(100 * mean(c.dead), "{:.0f}%"),
+               SecondsText(mean(c.seconds_per_epoch), 2), fixed(100 * mean(c.dead), "{:.0f}%"),
                fixed(100 * mean(c.off), "{:.0f}%"), fixed(100 * mean(c.saturated), "{:.0f}%"),
                fixed(mean(c.grad_ratio), "{:.2g}"));
   }

@@ -261,9 +261,6 @@ void check_writable(const char* flag, const std::string& path) {
 std::string pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-"; }
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; }
 
-// Two significant digits below a second ("0.0042 s"), where a fixed one would print a short run as "0.0 s".
-std::string seconds_text(double s) { return s >= 1 ? fmt::format("{:.1f}", s) : fmt::format("{:.2g}", s); }
-
 std::string rate_text(double per_s) {
   return per_s >= 1e6 ? fmt::format("{:.2f}M", per_s / 1e6) : fmt::format("{:.1f}k", per_s / 1e3);
 }
@@ -294,6 +291,11 @@ json metrics_json(const TrainOptions& o, const Checkpoint& meta, size_t params, 
 }  // namespace
 
 // Writes text to path atomically (temporary file, then rename).
+std::string SecondsText(double seconds, int decimals) {
+  if (!std::isfinite(seconds)) return "-";
+  return seconds >= 1 ? fmt::format("{:.{}f}", seconds, decimals) : fmt::format("{:.2g}", seconds);
+}
+
 void WriteFileAtomic(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   {
@@ -402,7 +404,7 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
                                    num(r.train_loss), pct(r.train_accuracy));
     if (std::isfinite(r.val_loss)) line += fmt::format("  val loss {} acc {}", num(r.val_loss), pct(r.val_accuracy));
     if (std::isfinite(r.test_loss)) line += fmt::format("  test loss {} acc {}", num(r.test_loss), pct(r.test_accuracy));
-    line += fmt::format("  {} s  {} samples/s", seconds_text(r.seconds), rate_text(r.samples_per_second));
+    line += fmt::format("  {} s  {} samples/s", SecondsText(r.seconds, 2), rate_text(r.samples_per_second));
     fmt::print("{}\n", line);
     std::fflush(stdout);
   };
@@ -451,13 +453,13 @@ int TrainPrepared(const TrainOptions& o, PreparedRun& prepared, TrainObserver<T>
   for (auto& r : state.history) total += r.seconds;
   if (std::isfinite(last.test_accuracy)) {
     fmt::print("final test accuracy: {} (loss {}) after {} epochs, {} s of training\n",
-               pct(last.test_accuracy), num(last.test_loss), last.epoch, seconds_text(total));
+               pct(last.test_accuracy), num(last.test_loss), last.epoch, SecondsText(total, 1));
   } else if (std::isfinite(last.test_loss)) {
     fmt::print("final test loss: {} after {} epochs, {} s of training\n", num(last.test_loss),
-               last.epoch, seconds_text(total));
+               last.epoch, SecondsText(total, 1));
   } else {
     fmt::print("final train loss: {} after {} epochs, {} s of training\n", num(last.train_loss),
-               last.epoch, seconds_text(total));
+               last.epoch, SecondsText(total, 1));
   }
   if (!save_path.empty() && !quiet) fmt::print("saved {}\n", save_path);
   return 0;

@@ -77,6 +77,9 @@ void AddTrainCommands(CLI::App& app, TrainCommands& c);
 // Writes text to path atomically (temporary file, then rename); Error naming
 // the path otherwise.
 void WriteFileAtomic(const std::string& path, const std::string& text);
+// Seconds for people: `decimals` decimals from a second up, two significant digits below (a small
+// run takes 0.004 s, which a fixed "0.00" hid); "-" when not finite.
+std::string SecondsText(double seconds, int decimals);
 // CLI11 checks that a flag's value is a finite number (an integer) in
 // `interval`, written "[lo, hi]" with "(" or ")" for an open end and "inf"
 // for no bound. They read the text before CLI11 converts it, so -1 for a
