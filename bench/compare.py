@@ -24,7 +24,10 @@ benchmarks do, through the `out=` overload of the same ATen kernel the functiona
 (F.relu -> clamp_min, F.logsigmoid -> log_sigmoid_forward, ...). Without it each 2^24 call would
 also pay for a fresh 64 MiB mmap and its page faults (glibc maps every block over 32 MiB), which
 cuts PyTorch's out-of-cache figures by 2-3x. Backward runs the ATen backward op autograd calls
-(sigmoid_backward from the saved output, gelu_backward from x, ...) with a precomputed gradient.
+(sigmoid_backward from the saved output, gelu_backward from x, ...) with a precomputed gradient;
+where that op reads the saved output (sigmoid, tanh, softmax, log_softmax, softmin) its row is
+`bwdy` and faces actlab's backward_from_output (and oneDNN's *_use_dst_for_bwd backward), while
+actlab's exact backward from x (`bwd`) is shown beside it.
 Marks: `a` the op has no true out= form and allocates its result each call (mish backward, prelu,
 hardswish backward: their out= overloads are generated wrappers that allocate, then copy);
 `c` a composite op timed as its kernels into preallocated buffers (softsign, tanhshrink, softmin
@@ -190,6 +193,8 @@ def torch_worker(threads, min_time, names):
             for direction, case in (("forward", fwd), ("backward", bwd)):
                 if case is None:
                     continue
+                if direction == "backward" and name in TORCH_FROM_OUTPUT:
+                    direction = "backward_from_output"
                 fn, mark = case
                 if mark == "g":
                     rate = median_rate(fn, n, min_time, min_runs)
@@ -237,7 +242,10 @@ def run(cmd, env=None):
     return proc.stdout, proc.stderr
 
 
-DIR = {"forward": "fwd", "backward": "bwd"}
+DIR = {"forward": "fwd", "backward": "bwd", "backward_from_output": "bwdy"}
+# PyTorch's backward kernels for these read the saved output y (sigmoid_backward, tanh_backward,
+# _softmax_backward_data, ...): compared with actlab's backward_from_output, like with like.
+TORCH_FROM_OUTPUT = {"sigmoid", "tanh", "softmax", "log_softmax", "softmin"}
 TRANSCENDENTAL = {"gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "mish", "softplus", "elu", "selu", "celu",
                   "logsigmoid", "softsign", "tanhshrink", "softmax", "log_softmax", "softmin"}
 STALLED = 0.02  # Gelem/s: an in-cache call of 2^16 elements taking >= 3 ms was descheduled
@@ -413,7 +421,7 @@ def print_tables(saved, thread_counts, machine):
             print(f"{'function':<12} {'dir':<4} {'actlab':>7} {'PyTorch':>8} {'oneDNN':>7}"
                   f" {'act/PT':>7} {'act/DNNL':>8} {'act/copy':>8} {'el/cyc':>6}")
             for name in order:
-                for direction in ("forward", "backward"):
+                for direction in ("forward", "backward", "backward_from_output"):
                     a = a_idx.get((name, direction, n))
                     if a is None:
                         continue
@@ -459,8 +467,8 @@ def print_tables(saved, thread_counts, machine):
                          for r in cases if r[key] is not None and r[key] < limit) or "none"
     print("in cache, 1 thread, transcendental forwards below 2x PyTorch: "
           + misses([r for r in one if r["direction"] == "forward" and r["name"] in TRANSCENDENTAL], "vs_torch", 2))
-    print("in cache, 1 thread, backwards below 1.5x PyTorch: "
-          + misses([r for r in one if r["direction"] == "backward"], "vs_torch", 1.5))
+    print("in cache, 1 thread, backwards below 1.5x PyTorch's (from y where PyTorch's reads y): "
+          + misses([r for r in one if r["direction"] != "forward"], "vs_torch", 1.5))
     if saved["onednn"]:
         print("in cache, 1 thread, below oneDNN: " + misses(one, "vs_onednn", 1))
     most = max(thread_counts)

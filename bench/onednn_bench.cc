@@ -1,7 +1,9 @@
 // oneDNN (Debian libdnnl 2.6, OpenMP runtime) timings of the eltwise and
 // softmax primitives that compute one of actlab's activations, float32, at
 // N = 2^16 (in cache) and 2^24 (out of cache), forward (forward_inference) and
-// backward (backward_data from src, where oneDNN has it). One JSON line per
+// backward (backward_data from src, where oneDNN has it; and from dst, the
+// forward output, for its *_use_dst_for_bwd variants and softmax, as
+// "backward_from_output"). One JSON line per
 // case on stdout:
 //   {"name": "gelu", "direction": "forward", "n": 65536, "threads": 1, "gelem_s": 1.47}
 // Gelem/s is 1e9 input elements per second, the median of timed runs (each run
@@ -44,21 +46,24 @@ struct Case {
   Kind kind;
   algorithm alg;
   float alpha = 0, beta = 0;
+  // The variant whose backward reads the forward output (dst) instead of x,
+  // where oneDNN has one: timed as "backward_from_output".
+  algorithm from_dst = algorithm::undef;
 };
 
 // actlab activation -> the oneDNN primitive computing the same function.
 const Case kCases[] = {
     {"identity", Kind::kEltwise, algorithm::eltwise_linear, 1.0f, 0.0f},
-    {"sigmoid", Kind::kEltwise, algorithm::eltwise_logistic},
-    {"tanh", Kind::kEltwise, algorithm::eltwise_tanh},
-    {"relu", Kind::kEltwise, algorithm::eltwise_relu, 0.0f},
-    {"relu6", Kind::kEltwise, algorithm::eltwise_clip_v2, 0.0f, 6.0f},
-    {"leaky_relu", Kind::kEltwise, algorithm::eltwise_relu, 0.01f},
+    {"sigmoid", Kind::kEltwise, algorithm::eltwise_logistic, 0.0f, 0.0f, algorithm::eltwise_logistic_use_dst_for_bwd},
+    {"tanh", Kind::kEltwise, algorithm::eltwise_tanh, 0.0f, 0.0f, algorithm::eltwise_tanh_use_dst_for_bwd},
+    {"relu", Kind::kEltwise, algorithm::eltwise_relu, 0.0f, 0.0f, algorithm::eltwise_relu_use_dst_for_bwd},
+    {"relu6", Kind::kEltwise, algorithm::eltwise_clip_v2, 0.0f, 6.0f, algorithm::eltwise_clip_v2_use_dst_for_bwd},
+    {"leaky_relu", Kind::kEltwise, algorithm::eltwise_relu, 0.01f, 0.0f, algorithm::eltwise_relu_use_dst_for_bwd},
     {"prelu", Kind::kEltwise, algorithm::eltwise_relu, 0.25f},  // one shared weight 0.25
     {"rrelu", Kind::kEltwise, algorithm::eltwise_relu,
      static_cast<float>((1.0 / 8 + 1.0 / 3) / 2)},               // eval: slope (lower+upper)/2
     {"threshold", Kind::kEltwise, algorithm::eltwise_relu, 0.0f},  // threshold 0, value 0
-    {"elu", Kind::kEltwise, algorithm::eltwise_elu, 1.0f},
+    {"elu", Kind::kEltwise, algorithm::eltwise_elu, 1.0f, 0.0f, algorithm::eltwise_elu_use_dst_for_bwd},
     {"gelu", Kind::kEltwise, algorithm::eltwise_gelu_erf},
     {"gelu_tanh", Kind::kEltwise, algorithm::eltwise_gelu_tanh},
     {"silu", Kind::kEltwise, algorithm::eltwise_swish, 1.0f},
@@ -207,7 +212,7 @@ int main(int argc, char** argv) {
       const actlab::Activation act = MakeActlab(c.name);
       const size_t axis = c.kind == Kind::kSoftmax ? kAxisSize : 0;
 
-      std::function<void()> fwd, bwd;
+      std::function<void()> fwd, bwd, bwd_dst;
       if (c.kind == Kind::kEltwise) {
         const dnnl::eltwise_forward::primitive_desc inf_pd(
             {dnnl::prop_kind::forward_inference, c.alg, md, c.alpha, c.beta}, engine);
@@ -229,6 +234,19 @@ int main(int argc, char** argv) {
         } catch (const dnnl::error&) {
           std::fprintf(stderr, "onednn_bench: %s: no backward in oneDNN\n", c.name);
         }
+        if (c.from_dst != algorithm::undef) {
+          // The forward output this backward reads, computed once, untimed.
+          const dnnl::eltwise_forward::primitive_desc dst_pd(
+              {dnnl::prop_kind::forward_training, c.from_dst, md, c.alpha, c.beta}, engine);
+          dnnl::eltwise_forward(dst_pd).execute(stream, {{DNNL_ARG_SRC, m_x}, {DNNL_ARG_DST, m_fwd_y}});
+          stream.wait();
+          const dnnl::eltwise_backward::primitive_desc bwd_pd({c.from_dst, md, md, c.alpha, c.beta}, engine, dst_pd);
+          dnnl::eltwise_backward bprim(bwd_pd);
+          bwd_dst = [=, &stream]() mutable {
+            bprim.execute(stream, {{DNNL_ARG_DST, m_fwd_y}, {DNNL_ARG_DIFF_DST, m_dy}, {DNNL_ARG_DIFF_SRC, m_y}});
+            stream.wait();
+          };
+        }
       } else {
         const dnnl::softmax_v2_forward::primitive_desc inf_pd(
             {dnnl::prop_kind::forward_inference, c.alg, md, md, 1}, engine);
@@ -244,30 +262,32 @@ int main(int argc, char** argv) {
         stream.wait();
         const dnnl::softmax_v2_backward::primitive_desc bwd_pd({c.alg, md, md, md, 1}, engine, train_pd);
         dnnl::softmax_v2_backward bprim(bwd_pd);
-        bwd = [=, &stream]() mutable {
+        bwd_dst = [=, &stream]() mutable {
           bprim.execute(stream, {{DNNL_ARG_DST, m_fwd_y}, {DNNL_ARG_DIFF_DST, m_dy}, {DNNL_ARG_DIFF_SRC, m_y}});
           stream.wait();
         };
       }
 
-      for (const bool backward : {false, true}) {
-        const auto& run = backward ? bwd : fwd;
+      for (const char* direction : {"forward", "backward", "backward_from_output"}) {
+        const std::string_view dir = direction;
+        const auto& run = dir == "forward" ? fwd : dir == "backward" ? bwd : bwd_dst;
         if (!run) continue;
         if (n == kSizes[0]) {  // same function as actlab's? (checked once, in cache)
           run();
-          if (backward) actlab::backward(act, x.get(), dy.get(), ref.get(), n, axis);
-          else actlab::forward(act, x.get(), ref.get(), n, axis);
+          if (dir == "backward") actlab::backward(act, x.get(), dy.get(), ref.get(), n, axis);
+          else if (dir == "forward") actlab::forward(act, x.get(), ref.get(), n, axis);
+          else actlab::backward_from_output(act, fwd_y.get(), dy.get(), ref.get(), n, axis);
           const double diff = MaxRelDiff(y.get(), ref.get(), n);
           if (!(diff <= 1e-3)) {
             ++mismatches;
             std::fprintf(stderr, "onednn_bench: %s %s differs from actlab: max |diff| / max(|actlab|, 1) = %.3g\n", c.name,
-                         backward ? "backward" : "forward", diff);
+                         direction, diff);
           }
         }
         const double rate = MedianRate(run, n, min_time, min_runs);
         std::printf(
             "{\"name\": \"%s\", \"direction\": \"%s\", \"n\": %zu, \"threads\": %d, \"gelem_s\": %.6g}\n",
-            c.name, backward ? "backward" : "forward", n, threads, rate * 1e-9);
+            c.name, direction, n, threads, rate * 1e-9);
         std::fflush(stdout);
       }
     }

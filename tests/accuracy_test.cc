@@ -175,6 +175,139 @@ void CheckAll(tbl_ns::TypeList<As...>) {
 TEST(Accuracy, ElementwiseFloat32) { CheckAll<float>(tbl_ns::AllActivations{}); }
 TEST(Accuracy, ElementwiseFloat64) { CheckAll<double>(tbl_ns::AllActivations{}); }
 
+// ---- backward from the output ------------------------------------------------------
+// backward_from_output(y) with y = forward(x) from the kernels, as a layer
+// would call it. Piecewise-linear entries must equal backward(x) bit for bit.
+// Smooth ones compute g(y) = f'(f^-1(y)), so y's rounding error dy_err
+// reaches f' as g'(y) dy_err, g' = f''(x) / f'(x): the test holds every point
+// to |g'(y)| (|y - f(x)| + ulp(y)) + 4 ULP of f'(x) (the second ulp(y) covers
+// rounding inside g), and reports the worst ULP of f'(x) in bands of |x|.
+struct FromOutputWorst {
+  double band1 = 0, band4 = 0, band8 = 0;  // ULP of f'(x) for |x| <= 1, 4, 8
+  double abs_rel = 0;                      // max |error| / (ulp(1) * max |f'|)
+  double zero_from = 0;                    // smallest x > 0 where f'(x) > 0 but from y gives 0
+};
+std::map<std::string, std::map<std::string, FromOutputWorst>>& FromOutputReport() {
+  static std::map<std::string, std::map<std::string, FromOutputWorst>> r;
+  return r;
+}
+
+template <class A, class T>
+void CheckFromOutput() {
+  const Spec& s = A::kSpec;
+  const Activation act = Activation::make(s.name, TestOverrides(s));
+  ASSERT_TRUE(has_backward_from_output(act)) << s.name;
+  const double* p = act.params.data();
+  std::vector<T> x = Grid<T>(s, A::Kinks(p), DerivativeRoots<A>(p), 4321 + sizeof(T));
+  // Where y nears its saturation value (float64's sigmoid up to x ~ 37).
+  for (int i = 0; i <= 4000; ++i) x.push_back(T(-20.0 + i * 0.01));
+  for (int i = 0; i <= 1400; ++i) x.push_back(T((i % 2 ? -1 : 1) * (20.0 + i * 0.1)));
+  const size_t n = x.size();
+  const char* dtype = sizeof(T) == 4 ? "float32" : "float64";
+  using L = std::numeric_limits<T>;
+  const bool linear = A::kSpec.budget.ulp_bwd_f32 == 0 || std::string_view(s.name) == "leaky_relu" ||
+                      std::string_view(s.name) == "rrelu";
+  std::vector<Mp> exact_f(n), exact_d(n);
+  std::vector<double> slope(n, 0.0);  // |g'(y)| = |f''(x) / f'(x)|
+  double max_d = 0;
+  for (size_t i = 0; i < n && !linear; ++i) {
+    const double xi = double(x[i]);
+    if (!std::isfinite(xi)) continue;
+    exact_f[i] = ExactValue([&] { return A::template Math<Mp>(Mp(xi), p); });
+    exact_d[i] = ExactValue([&] { return A::template MathDeriv<Mp>(Mp(xi), p); });
+    max_d = std::max(max_d, std::abs(exact_d[i].to_double()));
+    const double h = 1e-4 * std::max(1.0, std::abs(xi));
+    const double d0 = A::template MathDeriv<double>(xi, p);
+    // One-sided at the kink x = 0 of elu & co (f'' jumps there).
+    const double dl = A::template MathDeriv<double>(xi <= 0 ? xi - h : xi, p);
+    const double dr = A::template MathDeriv<double>(xi <= 0 ? xi : xi + h, p);
+    const double ratio = (dr - dl) / (h * d0);
+    slope[i] = std::isfinite(ratio) ? std::abs(ratio) : 0.0;
+  }
+  std::vector<T> y(n), from_y(n), from_x(n);
+  for (const std::string& target : available_targets()) {
+    force_target(target);
+    forward(act, x.data(), y.data(), n);
+    backward_from_output(act, y.data(), static_cast<const T*>(nullptr), from_y.data(), n);
+    backward(act, x.data(), static_cast<const T*>(nullptr), from_x.data(), n);
+    FromOutputWorst w;
+    w.zero_from = INFINITY;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double xi = double(x[i]), got = double(from_y[i]);
+      if (linear || !std::isfinite(xi)) {
+        const bool same = std::isnan(got) ? std::isnan(double(from_x[i])) : got == double(from_x[i]);
+        if (!same && bad++ < 5)
+          ADD_FAILURE() << s.name << " " << dtype << " on " << target << ": from y = " << got
+                        << ", from x = " << double(from_x[i]) << " at x = " << xi;
+        continue;
+      }
+      const double truth = exact_d[i].to_double();
+      const double err = std::abs(got - truth);
+      const double e_ulp = UlpError<T>(from_y[i], exact_d[i]);
+      const double y_err = std::abs(double(y[i]) - exact_f[i].to_double());
+      const double ulp_y = double(std::nextafter(std::abs(y[i]), L::infinity()) - std::abs(y[i]));
+      const double ulp_t = e_ulp > 0 ? err / e_ulp : 0;
+      const double propagated = slope[i] > 0 ? slope[i] * (y_err + ulp_y) * 1.01 : 0.0;
+      double bound = propagated + 4 * ulp_t + double(L::denorm_min());
+      // Where f' is subnormal in T, f''/f' is beyond double's finite
+      // differences; there from y may lose f' entirely (y has saturated).
+      if (!(std::abs(truth) >= double(L::min()))) bound = std::max(bound, std::abs(truth) * 1.01);
+      if (!(err <= bound) && bad++ < 5)
+        ADD_FAILURE() << s.name << " " << dtype << " on " << target << ": from y = " << got << ", exact "
+                      << truth << " at x = " << xi << " (y = " << double(y[i]) << "); allowed " << bound;
+      const double ax = std::abs(xi);
+      if (ax <= 1) w.band1 = std::max(w.band1, e_ulp);
+      if (ax <= 4) w.band4 = std::max(w.band4, e_ulp);
+      if (ax <= 8) w.band8 = std::max(w.band8, e_ulp);
+      w.abs_rel = std::max(w.abs_rel, err / (double(L::epsilon()) * max_d));
+      if (xi > 0 && got == 0 && truth > 0) w.zero_from = std::min(w.zero_from, xi);
+    }
+    if (linear) continue;
+    auto& row = FromOutputReport()[std::string(s.name)][dtype];
+    row.band1 = std::max(row.band1, w.band1);
+    row.band4 = std::max(row.band4, w.band4);
+    row.band8 = std::max(row.band8, w.band8);
+    row.abs_rel = std::max(row.abs_rel, w.abs_rel);
+    row.zero_from = row.zero_from == 0 ? w.zero_from : std::min(row.zero_from, w.zero_from);
+    std::printf("%-12s %-8s %-6s from y: %8.3g ULP |x|<=1, %8.3g |x|<=4, %8.3g |x|<=8; max error %.3g eps*max|f'|; "
+                "f' = 0 from x = %g\n",
+                std::string(s.name).c_str(), dtype, target.c_str(), w.band1, w.band4, w.band8, w.abs_rel,
+                w.zero_from);
+  }
+  force_target("");
+}
+
+template <class T, class... As>
+void CheckAllFromOutput(tbl_ns::TypeList<As...>) {
+  (
+      [] {
+        if constexpr (As::kSpec.shape == Shape::kElementwise && As::kSpec.deriv_from_output) {
+          SCOPED_TRACE(std::string(As::kSpec.name));
+          CheckFromOutput<As, T>();
+        }
+      }(),
+      ...);
+}
+
+TEST(Accuracy, FromOutputFloat32) { CheckAllFromOutput<float>(tbl_ns::AllActivations{}); }
+TEST(Accuracy, FromOutputFloat64) { CheckAllFromOutput<double>(tbl_ns::AllActivations{}); }
+
+// Entries without it refuse, and so does leaky_relu with a negative slope.
+TEST(Accuracy, FromOutputRefused) {
+  const float y[2] = {0.5f, -0.5f};
+  float dx[2];
+  for (const char* name : {"gelu", "silu", "softplus", "glu"}) {
+    const Activation a = Activation::make(name);
+    EXPECT_FALSE(has_backward_from_output(a)) << name;
+    EXPECT_THROW(backward_from_output(a, y, y, dx, 2, std::string_view(name) == "glu" ? 2 : 0), Error) << name;
+  }
+  const Activation neg = Activation::make("leaky_relu", {{"negative_slope", -0.5}});
+  EXPECT_FALSE(has_backward_from_output(neg));
+  EXPECT_THROW(backward_from_output(neg, y, y, dx, 2), Error);
+  EXPECT_TRUE(has_backward_from_output(Activation::make("leaky_relu", {{"negative_slope", 0.0}})));
+}
+
 // ---- GLU and the axis functions --------------------------------------------------
 // Forward: every output within the entry's ULP budget of the exact value.
 // Backward: the VJP y_i (dy_i - sum_j dy_j y_j) cancels when dy_i is close to
@@ -211,12 +344,14 @@ void CheckAxis() {
     std::uniform_real_distribution<double> uni(-1, 1);
     for (T& v : dy) v = T(uni(rng));
     std::vector<Mp> xe(k), ye(k), de(k), dye(k);
-    std::vector<T> y(rows * k), dx(rows * k);
+    std::vector<T> y(rows * k), dx(rows * k), dx_y(rows * k);
     for (const std::string& target : available_targets()) {
       force_target(target);
       forward(act, x.data(), y.data(), x.size(), k);
       backward(act, x.data(), dy.data(), dx.data(), x.size(), k);
-      double worst_f = 0, worst_b = 0;
+      backward_from_output(act, y.data(), dy.data(), dx_y.data(), x.size(), k);
+      double worst_f = 0, worst_b = 0, worst_y = 0, allowed_y = 0;
+      int count_bad_y = 0;
       for (size_t r = 0; r < rows; ++r) {
         for (size_t j = 0; j < k; ++j) {
           xe[j] = Mp(double(x[r * k + j]));
@@ -243,6 +378,22 @@ void CheckAxis() {
           const double ulp_scale = std::ldexp(1.0, std::max(e_scale, min_e));
           const double e = (abs(Mp(double(dx[r * k + j])) - de[j])).to_double() / ulp_scale;
           worst_b = std::max(worst_b, std::isnan(double(dx[r * k + j])) ? INFINITY : e);
+          // From y: softmax/softmin within the from-x budget (y's rounding
+          // reaches dx only once); log_softmax's e^y turns y's error (ulps
+          // of |y|) into a relative error of s: ~|y| ULP allowed.
+          const double ey = (abs(Mp(double(dx_y[r * k + j])) - de[j])).to_double() / ulp_scale;
+          const double y_mag = std::abs(double(y[r * k + j]));
+          const double allowed = A::kOp == tbl_ns::AxisOp::kLogSoftmax
+                                     ? 8 + 4 * std::max(1.0, y_mag) * (sizeof(T) == 4 ? s.budget.ulp_fwd_f32 : s.budget.ulp_fwd_f64)
+                                     : (sizeof(T) == 4 ? s.budget.ulp_bwd_f32 : s.budget.ulp_bwd_f64);
+          if (!(ey <= allowed) && count_bad_y++ < 5)
+            ADD_FAILURE() << s.name << " " << dtype << " from y, rows of " << k << " on " << target << ": "
+                          << ey << " ULP of the cancelling terms at row " << r << ", column " << j
+                          << " (y = " << y_mag << "), allowed " << allowed;
+          if (!(ey <= worst_y)) {
+            worst_y = ey;
+            allowed_y = allowed;
+          }
         }
       }
       EXPECT_LE(worst_f, sizeof(T) == 4 ? s.budget.ulp_fwd_f32 : s.budget.ulp_fwd_f64)
@@ -252,8 +403,11 @@ void CheckAxis() {
       auto& row = Report()[std::string(s.name)];
       for (auto [key, w] : {std::pair{std::string(dtype) + " fwd", worst_f}, std::pair{std::string(dtype) + " bwd", worst_b}})
         if (w >= row[key].ulp) row[key] = {w, double(k), target};
-      std::printf("%-12s %-8s %-6s rows of %-5zu fwd %8.3g ULP  bwd %8.3g ULP (of the cancelling terms)\n",
-                  std::string(s.name).c_str(), dtype, target.c_str(), k, worst_f, worst_b);
+      std::printf("%-12s %-8s %-6s rows of %-5zu fwd %8.3g ULP  bwd %8.3g ULP, from y %8.3g (allowed %.3g there) "
+                  "(of the cancelling terms)\n",
+                  std::string(s.name).c_str(), dtype, target.c_str(), k, worst_f, worst_b, worst_y, allowed_y);
+      auto& fy = FromOutputReport()[std::string(s.name)][dtype];
+      fy.band8 = std::max(fy.band8, worst_y);  // axis rows: one figure (all rows)
     }
     force_target("");
   }
@@ -332,6 +486,33 @@ class ReportWriter : public ::testing::Environment {
         out << " | " << buf;
       }
       out << " |\n";
+    }
+    if (!FromOutputReport().empty()) {
+      out << "\n## Backward from the output\n\n"
+          << "`backward_from_output(y)` with y from `forward(x)`, against the exact f'(x), in ULP of f'(x) over\n"
+          << "bands of |x|; max error in units of eps * max|f'| (eps = 2^-23 or 2^-52); the smallest x > 0\n"
+          << "where f'(x) > 0 but f' from y is 0 (y has rounded to its saturation value). The\n"
+          << "piecewise-linear entries equal backward(x) bit for bit (tested) and are not listed. softmax,\n"
+          << "log_softmax, softmin: the VJP with random dy in ULP of the cancelling terms, one figure over all rows.\n\n"
+          << "| activation | dtype | ULP, abs(x) <= 1 | ULP, abs(x) <= 4 | ULP, abs(x) <= 8 | max error / (eps max abs f') | f' = 0 from x |\n"
+          << "|---|---|---|---|---|---|---|\n";
+      for (const Spec& s : activations()) {
+        auto it = FromOutputReport().find(std::string(s.name));
+        if (it == FromOutputReport().end()) continue;
+        for (const char* dtype : {"float32", "float64"}) {
+          auto w = it->second.find(dtype);
+          if (w == it->second.end()) continue;
+          const FromOutputWorst& f = w->second;
+          char buf[256];
+          if (s.shape == Shape::kAxis)
+            std::snprintf(buf, sizeof buf, "| %s | %s | | | %.3g (all rows) | | |\n", std::string(s.name).c_str(), dtype, f.band8);
+          else
+            std::snprintf(buf, sizeof buf, "| %s | %s | %.3g | %.3g | %.3g | %.3g | %s |\n", std::string(s.name).c_str(), dtype,
+                          f.band1, f.band4, f.band8, f.abs_rel,
+                          std::isfinite(f.zero_from) ? std::to_string(f.zero_from).c_str() : "never");
+          out << buf;
+        }
+      }
     }
     out.close();
     std::rename((std::string(path) + ".tmp").c_str(), path);

@@ -179,6 +179,18 @@ TEST(Model, ShapeErrorsAreClear) {
   EXPECT_THROW(ok.forward(wrong, Mode::kEval), Error);
 }
 
+// The activation layers that run their backward from y, and the summary that says so.
+TEST(Model, BackwardFromOutputWhereItPays) {
+  for (const char* name : {"sigmoid", "tanh", "elu", "selu", "celu", "softmax", "log_softmax", "softmin"})
+    EXPECT_TRUE(backward_from_output_in_training(Activation::make(name))) << name;
+  for (const char* name : {"relu", "leaky_relu", "gelu", "silu", "softsign", "identity"})
+    EXPECT_FALSE(backward_from_output_in_training(Activation::make(name))) << name;
+  Model<float> m(5, {Dense(4), Act("sigmoid"), Dense(4), Act("relu"), Dense(2)});
+  const std::string summary = m.summary();
+  EXPECT_NE(summary.find("sigmoid, backward from y"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("relu, backward from y"), std::string::npos) << summary;
+}
+
 TEST(Model, NamesFollowTorchSequential) {
   LayerSpec r = Kind("residual");
   r.body = {Dense(4), Act("relu")};

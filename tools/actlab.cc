@@ -334,6 +334,8 @@ int main(int argc, char** argv) {
       ->check(actlab::cli::IntegerIn("[0, 1024]"));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--only", bench_opts.names, "Only these activations (repeatable)");
+  bench->add_option("--target", bench_opts.target,
+                    "Force one SIMD target (as `actlab info` lists them; default: the automatic choice)");
 
   actlab::cli::TrainCommands train_cmds;
   actlab::cli::AddTrainCommands(app, train_cmds);
@@ -420,6 +422,7 @@ int main(int argc, char** argv) {
     if (*bench) {
       for (const auto& n : bench_opts.names)
         if (!actlab::find(n)) (void)actlab::Activation::make(n);  // throws with suggestions
+      if (!bench_opts.target.empty()) actlab::force_target(bench_opts.target);  // throws if unavailable
       return actlab::cli::RunBench(bench_opts, std::cout);
     }
     if (*train_cmds.train) return actlab::cli::RunTrain(train_cmds);

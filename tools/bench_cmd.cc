@@ -155,9 +155,13 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// forward; backward from x (dx = dy * f'(x)); backward from the output y = f(x).
+enum class Direction { kForward, kBackward, kFromOutput };
+constexpr const char* kDirectionNames[] = {"forward", "backward", "backward_from_output"};
+
 struct Result {
   const Spec* spec;
-  bool backward;
+  Direction direction;
   size_t n;
   double gelem_s;
 };
@@ -201,7 +205,7 @@ int RunBench(const BenchOptions& options, std::ostream& out) {
   std::vector<std::pair<size_t, double>> copy_rates;
   std::vector<Result> results;
   for (const size_t n : kSizes) {
-    const Buffer x = AllocateAligned(n), dy = AllocateAligned(n), y = AllocateAligned(n);
+    const Buffer x = AllocateAligned(n), dy = AllocateAligned(n), y = AllocateAligned(n), fwd_y = AllocateAligned(n);
     {
       std::mt19937 gen(20241123);
       std::normal_distribution<float> normal(0.0f, 3.0f);
@@ -229,12 +233,16 @@ int RunBench(const BenchOptions& options, std::ostream& out) {
 
     for (const Activation& a : acts) {
       const size_t axis = a.spec->shape == Shape::kElementwise ? 0 : kAxisSize;
-      for (const bool bwd : {false, true}) {
+      const bool from_output = has_backward_from_output(a);
+      if (from_output) forward(a, x.get(), fwd_y.get(), n, axis);  // the y a layer would keep
+      for (const Direction dir : {Direction::kForward, Direction::kBackward, Direction::kFromOutput}) {
+        if (dir == Direction::kFromOutput && !from_output) continue;
         const auto call = [&] {
-          if (bwd) backward(a, x.get(), dy.get(), y.get(), n, axis);
+          if (dir == Direction::kBackward) backward(a, x.get(), dy.get(), y.get(), n, axis);
+          else if (dir == Direction::kFromOutput) backward_from_output(a, fwd_y.get(), dy.get(), y.get(), n, axis);
           else forward(a, x.get(), y.get(), n, axis);
         };
-        results.push_back({a.spec, bwd, n, MedianRate(call, n, per_case, min_runs)});
+        results.push_back({a.spec, dir, n, MedianRate(call, n, per_case, min_runs)});
       }
     }
     MedianRate(copy, n, per_case, min_runs, &copy_samples);
@@ -256,7 +264,7 @@ int RunBench(const BenchOptions& options, std::ostream& out) {
     j["results"] = nlohmann::json::array();
     for (const Result& r : results)
       j["results"].push_back({{"name", r.spec->name},
-                              {"direction", r.backward ? "backward" : "forward"},
+                              {"direction", kDirectionNames[static_cast<int>(r.direction)]},
                               {"dtype", "float32"},
                               {"n", r.n},
                               {"threads", threads},
@@ -269,25 +277,32 @@ int RunBench(const BenchOptions& options, std::ostream& out) {
   out << fmt::format(
       "actlab bench: float32, SIMD target {}, {} thread{}; Gelem/s = 1e9 input elements per second\n"
       "(median of timed runs); x copy = ratio to memcpy of the same n floats on the same threads.\n"
-      "softmax, log_softmax, softmin: rows of {}; glu: rows of 2 x {}. Backward: dx = dy * f'(x).\n\n",
+      "softmax, log_softmax, softmin: rows of {}; glu: rows of 2 x {}. Backward: dx = dy * f'(x) from x;\n"
+      "from y: the same from the forward output y = f(x) (backward_from_output), where f' follows from y.\n\n",
       target, threads, threads == 1 ? "" : "s", kAxisSize, kAxisSize);
   for (const auto& [n, r] : copy_rates)
     out << fmt::format("copy (memcpy) n = {:<5}  {:6.2f} Gelem/s  ({:.1f} GB/s read + write)\n",
                        SizeText(n), r * 1e-9, r * 2 * sizeof(float) * 1e-9);
   out << '\n';
   std::string head1 = fmt::format("{:<13}", ""), head2 = fmt::format("{:<13}", "activation");
-  for (const char* dir : {"forward", "backward"}) {
+  for (const char* dir : {"forward", "backward from x", "backward from y"}) {
     head1 += fmt::format("  {:<30}", dir);
     for (const size_t n : kSizes) head2 += fmt::format("  {:>7} {:>6}", SizeText(n), "x copy");
   }
   out << head1 << '\n' << head2 << '\n';
   for (const Activation& a : acts) {
     std::string line = fmt::format("{:<13}", a.spec->name);
-    for (const bool bwd : {false, true})
-      for (const size_t n : kSizes)
+    for (const Direction dir : {Direction::kForward, Direction::kBackward, Direction::kFromOutput})
+      for (const size_t n : kSizes) {
+        bool found = false;
         for (const Result& r : results)
-          if (r.spec == a.spec && r.backward == bwd && r.n == n)
+          if (r.spec == a.spec && r.direction == dir && r.n == n) {
             line += fmt::format("  {:7.3f} {:5.2f}x", r.gelem_s * 1e-9, r.gelem_s / copy_rate(n));
+            found = true;
+          }
+        if (!found && dir == Direction::kFromOutput) line += fmt::format("  {:>7} {:>6}", "-", "");
+      }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
   }
   return 0;

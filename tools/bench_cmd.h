@@ -13,6 +13,7 @@ struct BenchOptions {
   bool json = false;               // one JSON object instead of a table
   std::vector<std::string> names;  // empty: every activation
   double seconds_per_case = 0.05;  // measuring time per (case, size, threads)
+  std::string target;              // a forced SIMD target; empty: the automatic choice
 };
 
 // Returns the process exit code.

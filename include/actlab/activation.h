@@ -76,8 +76,10 @@ struct Spec {
   std::string_view range_text;          // e.g. "(0, 1)"
   unsigned props = 0;
   Shape shape = Shape::kElementwise;
-  // Whether backward could run from the output y alone (a memory saving a
-  // layer may use); actlab's kernels always take x for exactness.
+  // Whether f'(x) follows from y = f(x) alone: backward_from_output() runs
+  // for this entry (leaky_relu, rrelu: for a slope >= 0). backward() from x
+  // stays the exact one; from y is what PyTorch does for sigmoid, tanh and
+  // softmax, and is faster where f' costs a transcendental function.
   bool deriv_from_output = false;
   TestBudget budget{};
   // Cross-parameter rule (e.g. min_val < max_val): an error message, or
@@ -139,6 +141,20 @@ void backward(const Activation& a, const float* x, const float* dy, float* dx, s
               size_t axis_size = 0);
 void backward(const Activation& a, const double* x, const double* dy, double* dx, size_t n,
               size_t axis_size = 0);
+
+// backward_from_output: dx = dy * f'(x) computed from the forward output
+// y = f(x) instead of x (dy == nullptr: f'(x)); for entries with
+// Spec::deriv_from_output. Memory speed, but inexact where y has rounded
+// towards a saturation value: sigmoid and tanh lose f' where y nears 1
+// (f' = 0 once y rounds to 1), elu/selu/celu as y nears -alpha, softsign as
+// |y| nears 1 (docs/accuracy.md has the measured errors). Exact for the
+// piecewise-linear entries. dx may alias y or dy.
+// Throws Error for an entry without it (has_backward_from_output says).
+bool has_backward_from_output(const Activation& a);
+void backward_from_output(const Activation& a, const float* y, const float* dy, float* dx, size_t n,
+                          size_t axis_size = 0);
+void backward_from_output(const Activation& a, const double* y, const double* dy, double* dx, size_t n,
+                          size_t axis_size = 0);
 
 // Gradient of the loss with respect to each learnable parameter of an
 // elementwise activation, accumulated: grads[k] += sum_i dy[i] * df/dp_k(x[i]).

@@ -96,6 +96,15 @@ std::unique_ptr<Layer<T>> make_layer(const LayerSpec& spec, size_t in_features, 
 // The activation a layer spec applies (identity for other kinds).
 Activation activation_of(const LayerSpec& spec);
 
+// Whether an activation layer computes its backward from its output y
+// (backward_from_output) instead of from x: for the entries whose f' from x
+// costs an exponential and a divide but follows from y in a multiply or two
+// (sigmoid, tanh, elu, selu, celu, softmax, log_softmax, softmin; as PyTorch
+// does), a pass at memory speed whose error stays below a few eps * max|f'|
+// (docs/accuracy.md). The piecewise-linear ones keep the exact from-x kernel,
+// which is as fast. Model::summary() marks the layers that use it.
+bool backward_from_output_in_training(const Activation& a);
+
 template <class T>
 class Model {
  public:

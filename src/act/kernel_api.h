@@ -8,7 +8,9 @@
 
 namespace actlab {
 
-enum KernelOp : int { kForward = 0, kBackward = 1, kDerivative = 2 };
+// kBackwardFromOutput: dx = dy * f'(x) computed from y = f(x), which the call
+// passes as `x` (dy == nullptr: f'(x) from y).
+enum KernelOp : int { kForward = 0, kBackward = 1, kDerivative = 2, kBackwardFromOutput = 3 };
 
 // One call on a contiguous slice: elementwise (n values), GLU (n/(2K) rows of
 // 2K inputs) or axis (n/K rows of K).

@@ -138,6 +138,38 @@ void ElementwiseRun(const T* x, const T* dy, T* out, size_t n, const double* p, 
   ElementwiseLoop<A, kOp, false>(x, dy, out, n, p, stream);
 }
 
+// dx = dy * f'(x) from y = f(x) (dy == nullptr: f'(x)), in lanes of T: a
+// handful of operations on data read once, so the loop runs at memory speed.
+// NaN in y gives NaN, as the from-x kernels give for NaN in x.
+template <class A, class T>
+void FromOutputLoop(const T* HWY_RESTRICT y, const T* dy, T* out, size_t n, const double* p, bool stream) {
+  const hn::ScalableTag<T> d;
+  using V = hn::Vec<decltype(d)>;
+  const size_t N = hn::Lanes(d);
+  const auto body = [&](const T* yp, const T* dyp) -> V {
+    const V yv = hn::LoadU(d, yp);
+    V r = A::DerivY(d, yv, p);
+    r = hn::IfThenElse(hn::IsNaN(yv), yv, r);
+    return dy ? hn::Mul(r, hn::LoadU(d, dyp)) : r;
+  };
+  size_t i = 0;
+  if (stream && reinterpret_cast<uintptr_t>(out) % (N * sizeof(T)) == 0) {
+    for (; i + N <= n; i += N) hn::Stream(body(y + i, dy ? dy + i : dy), d, out + i);
+    hwy::FlushStream();
+  } else {
+    for (; i + N <= n; i += N) hn::StoreU(body(y + i, dy ? dy + i : dy), d, out + i);
+  }
+  if (i < n) {
+    HWY_ALIGN T yb[HWY_MAX_BYTES / sizeof(T)] = {};
+    HWY_ALIGN T db[HWY_MAX_BYTES / sizeof(T)] = {};
+    const size_t rest = n - i;
+    std::memcpy(yb, y + i, rest * sizeof(T));
+    if (dy) std::memcpy(db, dy + i, rest * sizeof(T));
+    hn::Store(body(yb, db), d, yb);
+    std::memcpy(out + i, yb, rest * sizeof(T));
+  }
+}
+
 // ---- GLU ----------------------------------------------------------------------
 // x: (rows, 2K) = [a | b]. Forward y (rows, K) = a sigma(b). Backward with dy
 // (rows, K) (or 1): dx = [dy sigma(b) | dy a sigma(b) sigma(-b)].
@@ -516,15 +548,163 @@ inline void BackwardRows<float>(AxisOp op, const float* x, const float* dy, floa
     }
   }
 }
+
+// float32 rows in float32 lanes. dot: blocks of 4 vectors summed per lane in
+// float (fma; at most 3 roundings, each relative to the block's terms), each
+// block's lanes then added in float64, so dot is within ~3 ulp of
+// sum_j |dy_j y_j| (of sum_j |dy_j| for log_softmax) and rounded to float
+// once. Then dx = y (dy - dot) with two roundings, or dy - e^y dot with one
+// fma (e^y by vmath32).
+inline void FromOutputRowF32(AxisOp op, const float* y, const float* g, float* dx, size_t k) {
+  const hn::ScalableTag<float> d;
+  const hn::ScalableTag<double> dd;
+  using V = hn::Vec<decltype(d)>;
+  using VD = hn::Vec<decltype(dd)>;
+  const size_t N = hn::Lanes(d);
+  const bool log_op = op == AxisOp::kLogSoftmax;
+  const V one = hn::Set(d, 1.0f);
+  const auto term = [&](size_t j) {
+    const V gv = g ? hn::LoadU(d, g + j) : one;
+    return log_op ? gv : hn::Mul(gv, hn::LoadU(d, y + j));
+  };
+  VD acc_lo = hn::Zero(dd), acc_hi = hn::Zero(dd);
+  const auto add_block = [&](V b) {
+#if HWY_TARGET == HWY_SCALAR
+    acc_lo = hn::Add(acc_lo, hn::PromoteTo(dd, b));
+#else
+    acc_lo = hn::Add(acc_lo, hn::PromoteTo(dd, hn::LowerHalf(b)));
+    acc_hi = hn::Add(acc_hi, hn::PromoteTo(dd, hn::UpperHalf(hn::Half<decltype(d)>(), b)));
+#endif
+  };
+  size_t j = 0;
+  for (; j + 4 * N <= k; j += 4 * N) {
+    const V a = hn::Add(term(j), term(j + N)), b = hn::Add(term(j + 2 * N), term(j + 3 * N));
+    add_block(hn::Add(a, b));
+  }
+  for (; j + N <= k; j += N) add_block(term(j));
+  double dot_sum = hn::GetLane(hn::SumOfLanes(dd, hn::Add(acc_lo, acc_hi)));
+  for (; j < k; ++j) {
+    const double gj = g ? double(g[j]) : 1.0;
+    dot_sum += log_op ? gj : gj * double(y[j]);
+  }
+  const V vdot = hn::Set(d, float(dot_sum));
+  const V sign = hn::Set(d, op == AxisOp::kSoftmin ? -1.0f : 1.0f);
+  const auto body = [&](V yv, V gv) {
+    return log_op ? hn::NegMulAdd(vm32::ExpFast(d, yv), vdot, gv) : hn::Mul(hn::Mul(sign, yv), hn::Sub(gv, vdot));
+  };
+  for (j = 0; j + N <= k; j += N)
+    hn::StoreU(body(hn::LoadU(d, y + j), g ? hn::LoadU(d, g + j) : hn::Set(d, 1.0f)), d, dx + j);
+  if (j < k) {
+    HWY_ALIGN float yb[HWY_MAX_BYTES / sizeof(float)] = {}, gb[HWY_MAX_BYTES / sizeof(float)] = {};
+    const size_t rest = k - j;
+    std::memcpy(yb, y + j, rest * sizeof(float));
+    if (g) std::memcpy(gb, g + j, rest * sizeof(float));
+    hn::Store(body(hn::Load(d, yb), g ? hn::Load(d, gb) : hn::Set(d, 1.0f)), d, yb);
+    std::memcpy(dx + j, yb, rest * sizeof(float));
+  }
+}
+
+// Backward from the forward output y (rows of k), in float64 lanes:
+//   softmax:     dx = y (dy - dot),   dot = sum_j dy_j y_j
+//   softmin:     dx = -y (dy - dot)   (softmin(x) = softmax(-x))
+//   log_softmax: dx = dy - e^y sum_j dy_j
+// The sums are exact to ~2^-50 relative to sum |dy_j y_j|; dy - dot then loses
+// what cancels, as from x; log_softmax's e^y carries y's rounding (relative
+// error |y| ulp of y ~ the from-x kernel's for moderate |y|).
+template <class T>
+void BackwardRowsFromOutput(AxisOp op, const T* y, const T* dy, T* dx, size_t rows, size_t k) {
+  const hn::ScalableTag<double> d;
+  const hn::Rebind<T, decltype(d)> ds;
+  using V = hn::Vec<decltype(d)>;
+  const size_t N = hn::Lanes(d);
+  HWY_ALIGN T yb[HWY_MAX_BYTES / sizeof(double)] = {}, gb[HWY_MAX_BYTES / sizeof(double)] = {};
+  const auto load = [&](const T* p, size_t j, T* buf) -> V {
+    if (j + N <= k) return LoadAs(d, ds, p + j);
+    std::memcpy(buf, p + j, (k - j) * sizeof(T));
+    return LoadAs(d, ds, buf);  // lanes past k are 0 and add nothing
+  };
+  const auto store = [&](hn::Vec<decltype(ds)> v, T* p, size_t j) {
+    if (j + N <= k) {
+      hn::StoreU(v, ds, p + j);
+    } else {
+      HWY_ALIGN T ob[HWY_MAX_BYTES / sizeof(double)];
+      hn::Store(v, ds, ob);
+      std::memcpy(p + j, ob, (k - j) * sizeof(T));
+    }
+  };
+  const bool log = op == AxisOp::kLogSoftmax;
+  const V sign = hn::Set(d, op == AxisOp::kSoftmin ? -1.0 : 1.0);
+  if constexpr (std::is_same_v<T, float>) {
+    for (size_t r = 0; r < rows; ++r) FromOutputRowF32(op, y + r * k, dy ? dy + r * k : nullptr, dx + r * k, k);
+    return;
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    const T* yr = y + r * k;
+    const T* gr = dy ? dy + r * k : nullptr;
+    T* dxr = dx + r * k;
+    V acc0 = hn::Zero(d), acc1 = hn::Zero(d), lo = hn::Zero(d);
+    // float64 data: the sum carries its rounding errors (2Sum), since log_softmax's
+    // sum_j dy_j cancels far below the terms' scale; float32 terms are exact enough
+    // in float64 lanes.
+    const auto add = [&](V& acc, V term) {
+      if constexpr (std::is_same_v<T, double>) {
+        V err;
+        acc = vm::TwoSum(d, acc, term, &err);
+        lo = hn::Add(lo, err);
+      } else {
+        acc = hn::Add(acc, term);
+      }
+    };
+    size_t j = 0;
+    for (; j + 2 * N <= k; j += 2 * N) {
+      const V g0 = gr ? LoadAs(d, ds, gr + j) : hn::Set(d, 1.0);
+      const V g1 = gr ? LoadAs(d, ds, gr + j + N) : hn::Set(d, 1.0);
+      add(acc0, log ? g0 : hn::Mul(g0, LoadAs(d, ds, yr + j)));
+      add(acc1, log ? g1 : hn::Mul(g1, LoadAs(d, ds, yr + j + N)));
+    }
+    for (; j < k; j += N) {
+      const V g = gr ? load(gr, j, gb) : hn::IfThenElseZero(hn::FirstN(d, k - j), hn::Set(d, 1.0));
+      add(acc0, log ? g : hn::Mul(g, load(yr, j, yb)));
+    }
+    double dot_sum;
+    if constexpr (std::is_same_v<T, double>) {
+      HWY_ALIGN double hi_buf[HWY_MAX_BYTES / sizeof(double)], lo_buf[HWY_MAX_BYTES / sizeof(double)];
+      V err;
+      hn::Store(vm::TwoSum(d, acc0, acc1, &err), d, hi_buf);
+      hn::Store(hn::Add(lo, err), d, lo_buf);
+      double hi = 0, low = 0;
+      for (size_t l = 0; l < N; ++l) {
+        double e;
+        hi = TwoSum(hi, hi_buf[l], &e);
+        low += e + lo_buf[l];
+      }
+      dot_sum = hi + low;
+    } else {
+      dot_sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(acc0, acc1)));
+    }
+    const V dot = hn::Set(d, dot_sum);
+    for (j = 0; j < k; j += N) {
+      const V yv = load(yr, j, yb);
+      const V g = gr ? load(gr, j, gb) : hn::Set(d, 1.0);
+      const V v = log ? hn::NegMulAdd(vm::Exp(d, yv), dot, g) : hn::Mul(hn::Mul(sign, yv), hn::Sub(g, dot));
+      store(Narrow(d, ds, v), dxr, j);
+    }
+  }
+}
 }  // namespace axis
 
 // ---- dispatch by table index -----------------------------------------------------
 template <class T>
 void RunKernel(const KernelCall<T>& c) {
   VisitEntry(AllActivations{}, c.index, [&]<class A>() {
+    static_assert(!A::kSpec.deriv_from_output || A::kSpec.shape != Shape::kElementwise ||
+                      requires { A::DerivY(hn::ScalableTag<T>(), hn::Zero(hn::ScalableTag<T>()), nullptr); },
+                  "an entry with deriv_from_output needs DerivY");
     if constexpr (A::kSpec.shape == Shape::kElementwise) {
       const auto* p = c.params;
-      if (c.op == kForward) ElementwiseRun<A, kForward>(c.x, c.dy, c.out, c.n, p, c.stream);
+      if (c.op == kBackwardFromOutput) {
+        if constexpr (A::kSpec.deriv_from_output) FromOutputLoop<A>(c.x, c.dy, c.out, c.n, p, c.stream);
+      } else if (c.op == kForward) ElementwiseRun<A, kForward>(c.x, c.dy, c.out, c.n, p, c.stream);
       else if (c.dy) ElementwiseRun<A, kBackward>(c.x, c.dy, c.out, c.n, p, c.stream);
       else ElementwiseRun<A, kDerivative>(c.x, c.dy, c.out, c.n, p, c.stream);
     } else if constexpr (A::kSpec.shape == Shape::kGlu) {
@@ -534,6 +714,7 @@ void RunKernel(const KernelCall<T>& c) {
     } else {
       const size_t rows = c.n / c.axis_size;
       if (c.op == kForward) axis::ForwardRows(A::kOp, c.x, c.out, rows, c.axis_size);
+      else if (c.op == kBackwardFromOutput) axis::BackwardRowsFromOutput(A::kOp, c.x, c.dy, c.out, rows, c.axis_size);
       else axis::BackwardRows(A::kOp, c.x, c.dy, c.out, rows, c.axis_size);
     }
   });

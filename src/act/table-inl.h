@@ -295,6 +295,7 @@ struct Identity {
   template <class T> static T MathDeriv(T, const double*) { return T(1); }
   template <class Out, class D, class V> static V Fwd(D, V x, const double*) { return x; }
   template <class Out, class D, class V> static V Deriv(D d, V, const double*) { return hn::Set(d, 1); }
+  template <class D, class V> static V DerivY(D d, V, const double*) { return hn::Set(d, 1); }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
 
@@ -317,6 +318,7 @@ struct Step {
     return hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1));
   }
   template <class Out, class D, class V> static V Deriv(D d, V, const double*) { return hn::Zero(d); }
+  template <class D, class V> static V DerivY(D d, V, const double*) { return hn::Zero(d); }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
 
@@ -359,6 +361,12 @@ struct Sigmoid {
     const V q = hn::Add(hn::Set(d, 1.0), e);
     return hn::Div(e, hn::Mul(q, q));
   }
+  // From y: f' = y (1 - y). 1 - y is exact for y >= 1/2, but y itself was
+  // rounded, so for x > 0 f' keeps only the absolute error of y (ulp(1)/2):
+  // the relative error grows like e^x, and f' = 0 once y rounds to 1.
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    return hn::Mul(y, hn::Sub(hn::Set(d, 1), y));
+  }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
 
@@ -399,6 +407,12 @@ struct Tanh {
     const V q = hn::Add(hn::Set(d, 1.0), e);
     return hn::Div(hn::Mul(hn::Set(d, 4.0), e), hn::Mul(q, q));
   }
+  // From y: f' = (1 - y)(1 + y), with the same loss as sigmoid's where |y|
+  // rounds near 1 (f' = 0 once it rounds to 1).
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    const V one = hn::Set(d, 1);
+    return hn::Mul(hn::Sub(one, y), hn::Add(one, y));
+  }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
 
@@ -420,6 +434,9 @@ struct Relu {
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     return hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1));
+  }
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    return hn::IfThenElseZero(hn::Gt(y, hn::Zero(d)), hn::Set(d, 1));
   }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
@@ -447,6 +464,10 @@ struct Relu6 {
   }
   template <class Out, class D, class V> static V Deriv(D d, V x, const double*) {
     const auto inside = hn::And(hn::Gt(x, hn::Zero(d)), hn::Lt(x, hn::Set(d, 6)));
+    return hn::IfThenElseZero(inside, hn::Set(d, 1));
+  }
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    const auto inside = hn::And(hn::Gt(y, hn::Zero(d)), hn::Lt(y, hn::Set(d, 6)));
     return hn::IfThenElseZero(inside, hn::Set(d, 1));
   }
   static std::vector<double> Kinks(const double*) { return {0.0, 6.0}; }
@@ -483,6 +504,11 @@ struct LeakyRelu {
   }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope32(p))));
+  }
+  // From y (negative_slope >= 0 only: y > 0 exactly when x > 0).
+  template <class D, class V> static V DerivY(D d, V y, const double* p) {
+    using T = hn::TFromD<D>;
+    return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, T(p[0])));
   }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
@@ -559,6 +585,11 @@ struct Rrelu {
   }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope(p))));
+  }
+  // From y (eval mode, slope (lower + upper)/2 >= 0 only, as leaky_relu's).
+  template <class D, class V> static V DerivY(D d, V y, const double* p) {
+    using T = hn::TFromD<D>;
+    return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, T(Slope(p))));
   }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
@@ -643,6 +674,12 @@ struct Elu {
     const V neg = hn::Mul(hn::Set(d, float(p[0])), vm32::ExpFast(d, hn::Min(x, hn::Zero(d))));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), neg);
   }
+  // From y: f' = y + alpha for x <= 0 (alpha e^x = alpha (e^x - 1) + alpha);
+  // the sum cancels as y -> -alpha, so far tails keep only y's absolute error.
+  template <class D, class V> static V DerivY(D d, V y, const double* p) {
+    using T = hn::TFromD<D>;
+    return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Set(d, 1), hn::Add(y, hn::Set(d, T(p[0]))));
+  }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
 
@@ -688,6 +725,11 @@ struct Selu {
   template <class D, class V> static V Deriv32(D d, V x, const double*) {
     const V neg = hn::Mul(hn::Set(d, float(kScale * kAlpha)), vm32::ExpFast(d, hn::Min(x, hn::Zero(d))));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, float(kScale)), neg);
+  }
+  // From y: f' = y + scale alpha for x <= 0 (as elu's).
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    using T = hn::TFromD<D>;
+    return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Set(d, T(kScale)), hn::Add(y, hn::Set(d, T(kScale * kAlpha))));
   }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
 };
@@ -765,6 +807,12 @@ struct Celu {
     const V q = Quotient32(d, x, p, &lo);
     const V e = vm32::ExpFast(d, q);
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::MulAdd(e, lo, e));
+  }
+  // From y: f' = e^(x/alpha) = y/alpha + 1 for x <= 0 (as elu's).
+  template <class D, class V> static V DerivY(D d, V y, const double* p) {
+    using T = hn::TFromD<D>;
+    const V one = hn::Set(d, 1);
+    return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), one, hn::MulAdd(y, hn::Set(d, T(1.0 / p[0])), one));
   }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
@@ -1310,6 +1358,11 @@ struct Softsign {
   static constexpr bool kFast32 = true;  // the same two roundings in float
   template <class D, class V> static V Fwd32(D d, V x, const double* p) { return Fwd<float>(d, x, p); }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) { return Deriv<float>(d, x, p); }
+  // From y: 1/(1 + |x|) = 1 - |y|, so f' = (1 - |y|)^2; cancels as |y| -> 1.
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    const V r = hn::Sub(hn::Set(d, 1), hn::Abs(y));
+    return hn::Mul(r, r);
+  }
   static std::vector<double> Kinks(const double*) { return {}; }
 };
 
@@ -1609,6 +1662,10 @@ struct Softshrink {
   template <class D, class V> static V Deriv32(D d, V x, const float* c) {
     return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, c[0])), hn::Set(d, 1.0f));
   }
+  // From y: f' = 1 where y != 0 (|x| > lambd), else 0.
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    return hn::IfThenElseZero(hn::Ne(y, hn::Zero(d)), hn::Set(d, 1));
+  }
   static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
 };
 
@@ -1645,6 +1702,10 @@ struct Hardshrink {
   }
   template <class D, class V> static V Deriv32(D d, V x, const float* c) {
     return hn::IfThenElseZero(hn::Ge(hn::Abs(x), hn::Set(d, c[0])), hn::Set(d, 1.0f));
+  }
+  // From y: f' = 1 where y != 0 (|x| > lambd), else 0.
+  template <class D, class V> static V DerivY(D d, V y, const double*) {
+    return hn::IfThenElseZero(hn::Ne(y, hn::Zero(d)), hn::Set(d, 1));
   }
   static std::vector<double> Kinks(const double* p) { return {-p[0], p[0]}; }
 };

@@ -86,7 +86,8 @@ class Dense final : public Layer<T> {
 template <class T>
 class ActivationLayer final : public Layer<T> {
  public:
-  ActivationLayer(const LayerSpec& s, size_t in) : Layer<T>(s, in), act_(activation_of(s)) {
+  ActivationLayer(const LayerSpec& s, size_t in)
+      : Layer<T>(s, in), act_(activation_of(s)), from_output_(!s.learnable && backward_from_output_in_training(act_)) {
     const Spec& spec = *act_.spec;
     if (spec.shape == Shape::kGlu && in % 2 != 0)
       throw Error("glu layer: needs an even number of features (got " + std::to_string(in) +
@@ -141,10 +142,14 @@ class ActivationLayer final : public Layer<T> {
     actlab::forward(act_, x.data(), y.data(), x.size(), this->in_);
   }
 
-  void backward(const Tensor<T>& x, const Tensor<T>&, const Tensor<T>& dy, Tensor<T>& dx,
+  void backward(const Tensor<T>& x, const Tensor<T>& y, const Tensor<T>& dy, Tensor<T>& dx,
                 bool need_dx) override {
     const size_t rows = x.rows();
     dx.resize(rows, this->in_);
+    if (from_output_ && learnable_.empty()) {
+      if (need_dx) backward_from_output(act_, y.data(), dy.data(), dx.data(), y.size(), this->in_);
+      return;
+    }
     if (prelu_) {
       // dx = dy * (x > 0 ? 1 : w), dw = sum dy * min(x, 0)
       for (size_t c = 0; c < channels_; ++c) grad_[c] = 0;
@@ -166,6 +171,7 @@ class ActivationLayer final : public Layer<T> {
       act_.params[learnable_[i]] = static_cast<double>(value_[i]);
   }
   Activation act_;
+  bool from_output_ = false;  // backward from y (backward_from_output_in_training)
   bool prelu_ = false;
   size_t channels_ = 0;
   std::vector<int> learnable_;
@@ -490,6 +496,13 @@ class Residual final : public Layer<T> {
 Activation activation_of(const LayerSpec& spec) {
   if (spec.kind != "activation") return Activation::make("identity");
   return Activation::make(spec.activation, spec.params);
+}
+
+bool backward_from_output_in_training(const Activation& a) {
+  static constexpr std::string_view kFromOutput[] = {"sigmoid", "tanh", "elu", "selu", "celu",
+                                                     "softmax", "log_softmax", "softmin"};
+  return std::find(std::begin(kFromOutput), std::end(kFromOutput), a.spec->name) != std::end(kFromOutput) &&
+         has_backward_from_output(a);
 }
 
 template <class T>

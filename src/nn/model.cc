@@ -116,6 +116,7 @@ std::string describe(const LayerSpec& s) {
     }
     if (s.per_channel) out += " per-channel";
     if (s.learnable) out += " learnable";
+    else if (backward_from_output_in_training(activation_of(s))) out += ", backward from y";
     return out;
   }
   if (s.kind == "dropout") return fmt::format("dropout(p={})", s.rate);
