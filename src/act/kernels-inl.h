@@ -91,8 +91,9 @@ void ElementwiseLoop(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, con
     }();
     // Highway's and our own range reductions assume finite input; NaN and
     // +-inf lanes are rare, so they are patched only when present.
+    constexpr bool kSelfPatched = kFloatLanes && kOp == kForward && requires { A::kFast32ForwardNonFinite; };
     const auto finite = hn::IsFinite(xv);
-    if (HWY_UNLIKELY(!hn::AllTrue(dc, finite))) {
+    if (!kSelfPatched && HWY_UNLIKELY(!hn::AllTrue(dc, finite))) {
       const auto limit = hn::IfThenElse(hn::Lt(xv, hn::Zero(dc)), hn::Set(dc, TC(at_neg)),
                                         hn::Set(dc, TC(at_pos)));
       r = hn::IfThenElse(hn::IsNaN(xv), xv, hn::IfThenElse(finite, r, limit));

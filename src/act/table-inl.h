@@ -21,7 +21,11 @@
 //   LimitFwd / LimitDeriv when Math gives NaN at +-inf (inf * 0),
 //   kFast32 with Fwd32 / Deriv32: float32-lane kernels (vmath32) that meet
 //   the float32 budget without float64 lanes (twice the lanes, no double
-//   divide); the accuracy tests hold them to the same budget.
+//   divide); the accuracy tests hold them to the same budget;
+//   kFast32ForwardNonFinite: Fwd32 itself gets +-inf and NaN right, so the
+//   loop skips its patch for them;
+//   DerivY(d, y, p) for entries with kSpec.deriv_from_output: f'(x) from
+//   y = f(x) (backward_from_output), in the lanes of the data.
 //
 // This file is included once per SIMD target (kernels_*.cc, foreach_target)
 // and once for the static target (registry.cc, tests): the metadata is
@@ -246,16 +250,43 @@ HWY_INLINE auto OutsideMulRange(D d, V x) {
   return hn::And(hn::Or(hn::Lt(ax, hn::Set(d, 0x1p-60f)), hn::Gt(ax, hn::Set(d, 0x1p100f))),
                  hn::Ne(ax, hn::Zero(d)));
 }
+// x if x > 0 else round(x * c) for a float64 slope c (leaky_relu, prelu,
+// rrelu), in float32 lanes: a float c needs one multiply, which rounds once;
+// otherwise MulByDouble32, with the lanes outside its range (rare) in float64
+// lanes. The quick range test lets zeros through to the exact one (which
+// keeps them in float lanes). +-inf and NaN come out right on every path
+// (inf * c, NaN), so the caller's non-finite patch is not needed.
+template <class A, class D, class V>
+HWY_INLINE V ScaleNegative32(D d, V x, double c, const double* p) {
+  const float ch = float(c);
+  const auto positive = hn::Gt(x, hn::Zero(d));
+  if (double(ch) == c) return hn::IfThenElse(positive, x, hn::Mul(x, hn::Set(d, ch)));
+  const V r = hn::IfThenElse(positive, x, MulByDouble32(d, x, c));
+  const V ax = hn::Abs(x);
+  const auto maybe_outside = hn::Or(hn::Lt(ax, hn::Set(d, 0x1p-60f)), hn::Gt(ax, hn::Set(d, 0x1p100f)));
+  if (HWY_LIKELY(hn::AllFalse(d, maybe_outside))) return r;
+  // +-inf: inf * c directly (the float64 detour would saturate on SCALAR).
+  const V r64 = Float64Lanes<A, false>(d, x, OutsideMulRange(d, x), r, p);
+  return hn::IfThenElse(hn::IsInf(x), hn::IfThenElse(positive, x, hn::Mul(x, hn::Set(d, ch))), r64);
+}
 // round(a / 6) for a = s + e (float-float): q = s/6, and the residual
 // s - 6q is exact (fma or Dekker), so q + (s - 6q + e)/6 rounds once more.
 template <class D, class V>
 HWY_INLINE V DivSix32(D d, V s, V e) {
   const V six = hn::Set(d, 6.0f);
+#if HWY_NATIVE_FMA
+  // q = s * float(1/6) is within 1 ulp of s/6, so s - 6q is exact in one fma
+  // (no divide needed).
+  const V q = hn::Mul(s, hn::Set(d, 1.0f / 6));
+  const V residual = hn::NegMulAdd(q, six, s);
+  return hn::MulAdd(hn::Add(residual, e), hn::Set(d, 1.0f / 6), q);
+#else
   const V q = hn::Div(s, six);
   V pe;
   const V p = vm32::TwoProd(d, q, six, &pe);
   // The correction is below ulp(q): multiplying by float(1/6) is exact enough.
   return hn::MulAdd(hn::Add(hn::Sub(hn::Sub(s, p), pe), e), hn::Set(d, 1.0f / 6), q);
+#endif
 }
 
 // x * exp(x) for x <= 0 without losing digits when exp(x) is subnormal but
@@ -496,11 +527,10 @@ struct LeakyRelu {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, p[0]));
   }
   // float32 lanes: slope * x rounded once from the float64 slope.
-  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true, kFast32ForwardNonFinite = true;
   static double Slope32(const double* p) { return p[0]; }
   template <class D, class V> static V Fwd32(D d, V x, const double* p) {
-    const V r = hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, tbl::MulByDouble32(d, x, Slope32(p)));
-    return tbl::Float64Lanes<LeakyRelu, false>(d, x, tbl::OutsideMulRange(d, x), r, p);
+    return tbl::ScaleNegative32<LeakyRelu>(d, x, Slope32(p), p);
   }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope32(p))));
@@ -538,7 +568,7 @@ struct Prelu {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return LeakyRelu::Deriv<Out>(d, x, p);
   }
-  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true, kFast32ForwardNonFinite = true;
   template <class D, class V> static V Fwd32(D d, V x, const double* p) { return LeakyRelu::Fwd32(d, x, p); }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) { return LeakyRelu::Deriv32(d, x, p); }
   static std::vector<double> Kinks(const double*) { return {0.0}; }
@@ -578,10 +608,9 @@ struct Rrelu {
   template <class Out, class D, class V> static V Deriv(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, Slope(p)));
   }
-  static constexpr bool kFast32 = true, kFast32DoubleParams = true;
+  static constexpr bool kFast32 = true, kFast32DoubleParams = true, kFast32ForwardNonFinite = true;
   template <class D, class V> static V Fwd32(D d, V x, const double* p) {
-    const V r = hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, tbl::MulByDouble32(d, x, Slope(p)));
-    return tbl::Float64Lanes<Rrelu, false>(d, x, tbl::OutsideMulRange(d, x), r, p);
+    return tbl::ScaleNegative32<Rrelu>(d, x, Slope(p), p);
   }
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope(p))));
