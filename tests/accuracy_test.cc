@@ -185,7 +185,7 @@ TEST(Accuracy, ElementwiseFloat64) { CheckAll<double>(tbl_ns::AllActivations{});
 struct FromOutputWorst {
   double band1 = 0, band4 = 0, band8 = 0;  // ULP of f'(x) for |x| <= 1, 4, 8
   double abs_rel = 0;                      // max |error| / (ulp(1) * max |f'|)
-  double zero_from = 0;                    // smallest x > 0 where f'(x) > 0 but from y gives 0
+  double zero_from = 0;                    // smallest |x| where f'(x) > 0 but from y gives 0
 };
 std::map<std::string, std::map<std::string, FromOutputWorst>>& FromOutputReport() {
   static std::map<std::string, std::map<std::string, FromOutputWorst>> r;
@@ -261,7 +261,7 @@ void CheckFromOutput() {
       if (ax <= 4) w.band4 = std::max(w.band4, e_ulp);
       if (ax <= 8) w.band8 = std::max(w.band8, e_ulp);
       w.abs_rel = std::max(w.abs_rel, err / (double(L::epsilon()) * max_d));
-      if (xi > 0 && got == 0 && truth > 0) w.zero_from = std::min(w.zero_from, xi);
+      if (got == 0 && truth > 0) w.zero_from = std::min(w.zero_from, ax);
     }
     if (linear) continue;
     auto& row = FromOutputReport()[std::string(s.name)][dtype];
@@ -271,7 +271,7 @@ void CheckFromOutput() {
     row.abs_rel = std::max(row.abs_rel, w.abs_rel);
     row.zero_from = row.zero_from == 0 ? w.zero_from : std::min(row.zero_from, w.zero_from);
     std::printf("%-12s %-8s %-6s from y: %8.3g ULP |x|<=1, %8.3g |x|<=4, %8.3g |x|<=8; max error %.3g eps*max|f'|; "
-                "f' = 0 from x = %g\n",
+                "f' = 0 from |x| = %g\n",
                 std::string(s.name).c_str(), dtype, target.c_str(), w.band1, w.band4, w.band8, w.abs_rel,
                 w.zero_from);
   }
@@ -460,6 +460,12 @@ TEST(Accuracy, Glu) {
   CheckGlu<double>();
 }
 
+std::string fmt_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
 // Writes the measured worst errors as a Markdown table.
 class ReportWriter : public ::testing::Environment {
  public:
@@ -490,11 +496,11 @@ class ReportWriter : public ::testing::Environment {
     if (!FromOutputReport().empty()) {
       out << "\n## Backward from the output\n\n"
           << "`backward_from_output(y)` with y from `forward(x)`, against the exact f'(x), in ULP of f'(x) over\n"
-          << "bands of |x|; max error in units of eps * max|f'| (eps = 2^-23 or 2^-52); the smallest x > 0\n"
+          << "bands of |x|; max error in units of eps * max|f'| (eps = 2^-23 or 2^-52); the smallest |x|\n"
           << "where f'(x) > 0 but f' from y is 0 (y has rounded to its saturation value). The\n"
           << "piecewise-linear entries equal backward(x) bit for bit (tested) and are not listed. softmax,\n"
           << "log_softmax, softmin: the VJP with random dy in ULP of the cancelling terms, one figure over all rows.\n\n"
-          << "| activation | dtype | ULP, abs(x) <= 1 | ULP, abs(x) <= 4 | ULP, abs(x) <= 8 | max error / (eps max abs f') | f' = 0 from x |\n"
+          << "| activation | dtype | ULP, abs(x) <= 1 | ULP, abs(x) <= 4 | ULP, abs(x) <= 8 | max error / (eps max abs f') | f' = 0 from abs(x) |\n"
           << "|---|---|---|---|---|---|---|\n";
       for (const Spec& s : activations()) {
         auto it = FromOutputReport().find(std::string(s.name));
@@ -509,7 +515,7 @@ class ReportWriter : public ::testing::Environment {
           else
             std::snprintf(buf, sizeof buf, "| %s | %s | %.3g | %.3g | %.3g | %.3g | %s |\n", std::string(s.name).c_str(), dtype,
                           f.band1, f.band4, f.band8, f.abs_rel,
-                          std::isfinite(f.zero_from) ? std::to_string(f.zero_from).c_str() : "never");
+                          std::isfinite(f.zero_from) ? fmt_g(f.zero_from).c_str() : "never");
           out << buf;
         }
       }
