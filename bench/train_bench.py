@@ -140,8 +140,14 @@ def main():
         sys.exit(f"train_bench: {DATA} is missing; install dataset-fashion-mnist")
     t = a.threads
     version, capability, openblas = torch_info()
-    target = subprocess.run([a.actlab, "info"], capture_output=True, text=True).stdout
-    target = next((l.split(":", 1)[1].strip() for l in target.splitlines() if l.startswith("SIMD")), "?")
+    info = subprocess.run([a.actlab, "info"], capture_output=True, text=True).stdout
+    target = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("SIMD")), "?")
+    gemm = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("GEMM")), "?")
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        # actlab respects a user's choice of OpenBLAS kernels; a stale one (some environments set
+        # OPENBLAS_CORETYPE=Haswell) halves its GEMM speed on an AVX-512 CPU.
+        print(f"train_bench: note: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} is set, so actlab uses "
+              "those OpenBLAS kernels instead of its own choice; unset it to measure the default", file=sys.stderr)
     variants = [("", {})] + ([(", SkylakeX GEMM", {"OPENBLAS_CORETYPE": "SkylakeX"})] if openblas else [])
     results = []
     for optimizer, batch in (("sgd", 128), ("adam", 32)):
@@ -161,7 +167,7 @@ def main():
     peak, peak_target = fma_peak(a.fma_peak, t)
     peak_text = (f"float32 FMA peak ({t} threads, {peak_target}, fma_peak): {peak / 1e9:.0f} GFLOP/s" if peak
                  else f"FMA peak not measured: {peak_target}")
-    lines = [f"actlab SIMD target: {target}; PyTorch {version} (CPU capability {capability}); "
+    lines = [f"actlab SIMD target: {target}; actlab GEMM: {gemm}; PyTorch {version} (CPU capability {capability}); "
              f"{a.epochs} epochs per setting, median epoch time; {peak_text}; "
              f"GEMM FLOP per epoch: {FLOP_PER_EPOCH:.3g}",
              "", "| batch | optimizer | who | setting | s/epoch (median) | vs best PyTorch | GEMM GFLOP/s | of FMA peak |",

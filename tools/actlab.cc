@@ -111,6 +111,8 @@ int CmdListMarkdown() {
   fmt::print("Generated from the activation table (`src/act/table-inl.h`) by `actlab list --markdown`; do not edit.\n");
   fmt::print("Names, parameters, defaults and derivative conventions follow PyTorch. Backward computes\n");
   fmt::print("dx = dy * f'(x) from the input x; at a kink f' takes the value listed under *kinks*.\n");
+  fmt::print("Where f' follows from y = f(x) (`actlab list NAME` says so), backward_from_output computes it\n");
+  fmt::print("from y instead, at memory speed (inexact where y has rounded towards a saturation value).\n");
   fmt::print("Measured accuracy: [accuracy.md](accuracy.md).\n\n");
   fmt::print("| name | f(x) | f'(x) | parameters (default, valid range) | range | properties |\n|---|---|---|---|---|---|\n");
   const auto cell = [](std::string_view t) {
@@ -190,7 +192,10 @@ int CmdListOne(const std::string& name, bool json) {
   fmt::print("  range       {}\n  properties  {}\n  kinks       {}\n", s.range_text, PropertiesText(s), s.kinks);
   fmt::print("  shape       {}{}\n", ShapeName(s.shape),
              s.shape == actlab::Shape::kElementwise ? "" : " (eval and plot need --axis-size or --logits)");
-  fmt::print("  backward    from the {}\n  PyTorch     {}\n", s.deriv_from_output ? "output f(x)" : "input x", s.torch);
+  fmt::print("  backward    {}\n  PyTorch     {}\n",
+             s.deriv_from_output ? "from the input x (exact); also from the output y (backward_from_output)"
+                                 : "from the input x",
+             s.torch);
   return 0;
 }
 
