@@ -589,11 +589,18 @@ inline void FromOutputRowF32(AxisOp op, const float* y, const float* g, float* d
     dot_sum += log_op ? gj : gj * double(y[j]);
   }
   const V vdot = hn::Set(d, float(dot_sum));
-  const V sign = hn::Set(d, op == AxisOp::kSoftmin ? -1.0f : 1.0f);
+  // softmin's -y (dy - dot) is y (dot - dy): no extra multiply.
+  const bool softmin = op == AxisOp::kSoftmin;
   const auto body = [&](V yv, V gv) {
-    return log_op ? hn::NegMulAdd(vm32::ExpFast(d, yv), vdot, gv) : hn::Mul(hn::Mul(sign, yv), hn::Sub(gv, vdot));
+    if (log_op) return hn::NegMulAdd(vm32::ExpFast(d, yv), vdot, gv);
+    return hn::Mul(yv, softmin ? hn::Sub(vdot, gv) : hn::Sub(gv, vdot));
   };
-  for (j = 0; j + N <= k; j += N)
+  j = 0;
+  if (!log_op && g && !softmin) {  // the common case, as a plain loop
+    for (; j + N <= k; j += N)
+      hn::StoreU(hn::Mul(hn::LoadU(d, y + j), hn::Sub(hn::LoadU(d, g + j), vdot)), d, dx + j);
+  }
+  for (; j + N <= k; j += N)
     hn::StoreU(body(hn::LoadU(d, y + j), g ? hn::LoadU(d, g + j) : hn::Set(d, 1.0f)), d, dx + j);
   if (j < k) {
     HWY_ALIGN float yb[HWY_MAX_BYTES / sizeof(float)] = {}, gb[HWY_MAX_BYTES / sizeof(float)] = {};
