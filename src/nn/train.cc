@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "actlab/train.h"
+#include "src/common/parallel.h"
 
 namespace actlab {
 namespace {
@@ -47,21 +48,30 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Rows idx[0..count) of `d` into x (and the matching targets).
+// Rows idx[0..count) of `d` into x (and the matching targets). The rows are
+// copied by actlab::threads() threads (a batch of 128 Fashion-MNIST rows is
+// 400 KB read from all over the data set: ~6% of a 2-thread epoch on one
+// thread, while the other waited); copies are exact, so the split changes
+// nothing but the time.
 template <class T>
 void gather(const data::Dataset& d, const uint32_t* idx, size_t count, Tensor<T>& x,
             std::vector<int32_t>& labels, Tensor<T>& values) {
   const size_t f = d.features;
   x.resize(count, f);
-  for (size_t r = 0; r < count; ++r) {
-    const float* src = d.row(idx[r]);
-    T* dst = x.row(r);
-    if constexpr (std::is_same_v<T, float>) {
-      std::memcpy(dst, src, f * sizeof(float));
-    } else {
-      for (size_t j = 0; j < f; ++j) dst[j] = src[j];
+  constexpr size_t kMinBytesPerThread = size_t{64} << 10;
+  const size_t by_size = count * f * sizeof(T) / kMinBytesPerThread;
+  const int t = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads()), std::max<size_t>(1, by_size)));
+  detail::ParallelRanges(count, t, 1, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) {
+      const float* src = d.row(idx[r]);
+      T* dst = x.row(r);
+      if constexpr (std::is_same_v<T, float>) {
+        std::memcpy(dst, src, f * sizeof(float));
+      } else {
+        for (size_t j = 0; j < f; ++j) dst[j] = src[j];
+      }
     }
-  }
+  });
   if (d.classification()) {
     labels.resize(count);
     for (size_t r = 0; r < count; ++r) labels[r] = d.labels[idx[r]];
