@@ -306,6 +306,9 @@ TEST(Accuracy, FromOutputRefused) {
   EXPECT_FALSE(has_backward_from_output(neg));
   EXPECT_THROW(backward_from_output(neg, y, y, dx, 2), Error);
   EXPECT_TRUE(has_backward_from_output(Activation::make("leaky_relu", {{"negative_slope", 0.0}})));
+  const Activation rrelu_neg = Activation::make("rrelu", {{"lower", -0.5}, {"upper", -0.25}});
+  EXPECT_FALSE(has_backward_from_output(rrelu_neg));
+  EXPECT_THROW(backward_from_output(rrelu_neg, y, y, dx, 2), Error);
 }
 
 // ---- GLU and the axis functions --------------------------------------------------

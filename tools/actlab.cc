@@ -427,7 +427,6 @@ int main(int argc, char** argv) {
     if (*bench) {
       for (const auto& n : bench_opts.names)
         if (!actlab::find(n)) (void)actlab::Activation::make(n);  // throws with suggestions
-      if (!bench_opts.target.empty()) actlab::force_target(bench_opts.target);  // throws if unavailable
       return actlab::cli::RunBench(bench_opts, std::cout);
     }
     if (*train_cmds.train) return actlab::cli::RunTrain(train_cmds);

@@ -196,6 +196,15 @@ int RunBench(const BenchOptions& options, std::ostream& out) {
     }
   }
 
+  // A forced target holds for this run only (force_target throws Error if unavailable).
+  struct TargetGuard {
+    bool forced;
+    ~TargetGuard() {
+      if (forced) force_target("");
+    }
+  };
+  if (!options.target.empty()) force_target(options.target);
+  const TargetGuard target_guard{!options.target.empty()};
   set_threads(options.threads);
   const int threads = actlab::threads();
   const std::string target = active_target();

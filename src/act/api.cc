@@ -258,16 +258,17 @@ void backward(const Activation& a, const double* x, const double* dy, double* dx
 
 bool has_backward_from_output(const Activation& a) {
   if (!a.spec) throw Error("activation not initialized; use Activation::make(name)");
-  // A negative slope maps x < 0 to y > 0: y no longer tells the side.
-  if (a.spec->name == "leaky_relu" && a.params[0] < 0) return false;
-  if (a.spec->name == "rrelu" && a.params[0] + a.params[1] < 0) return false;
-  return a.spec->deriv_from_output;
+  bool valid = a.spec->deriv_from_output;
+  tbl_static::VisitEntry(tbl_static::AllActivations{}, IndexOf(a.spec), [&]<class A>() {
+    if constexpr (requires { A::FromOutputValid(a.params.data()); }) valid = valid && A::FromOutputValid(a.params.data());
+  });
+  return valid;
 }
 namespace {
 template <class T>
 void BackwardFromOutput(const Activation& a, const T* y, const T* dy, T* dx, size_t n, size_t axis_size) {
   if (!has_backward_from_output(a)) {
-    if (a.spec->deriv_from_output)
+    if (a.spec->deriv_from_output)  // refused by FromOutputValid: a negative slope
       throw Error(std::string(a.spec->name) + " with a negative slope has no backward from the output (y > 0 for "
                   "x < 0 too); use backward() from x");
     throw Error(std::string(a.spec->name) + " has no backward from the output (f'(x) does not follow from "

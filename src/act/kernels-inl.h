@@ -92,11 +92,13 @@ void ElementwiseLoop(const T* HWY_RESTRICT x, const T* dy, T* out, size_t n, con
     // Highway's and our own range reductions assume finite input; NaN and
     // +-inf lanes are rare, so they are patched only when present.
     constexpr bool kSelfPatched = kFloatLanes && kOp == kForward && requires { A::kFast32ForwardNonFinite; };
-    const auto finite = hn::IsFinite(xv);
-    if (!kSelfPatched && HWY_UNLIKELY(!hn::AllTrue(dc, finite))) {
-      const auto limit = hn::IfThenElse(hn::Lt(xv, hn::Zero(dc)), hn::Set(dc, TC(at_neg)),
-                                        hn::Set(dc, TC(at_pos)));
-      r = hn::IfThenElse(hn::IsNaN(xv), xv, hn::IfThenElse(finite, r, limit));
+    if constexpr (!kSelfPatched) {
+      const auto finite = hn::IsFinite(xv);
+      if (HWY_UNLIKELY(!hn::AllTrue(dc, finite))) {
+        const auto limit = hn::IfThenElse(hn::Lt(xv, hn::Zero(dc)), hn::Set(dc, TC(at_neg)),
+                                          hn::Set(dc, TC(at_pos)));
+        r = hn::IfThenElse(hn::IsNaN(xv), xv, hn::IfThenElse(finite, r, limit));
+      }
     }
     if constexpr (kOp == kBackward) r = hn::Mul(r, LoadAs(dc, ds, dyp));  // dx = dy * f'(x)
     return Narrow(dc, ds, r);
@@ -589,115 +591,99 @@ inline void FromOutputRowF32(AxisOp op, const float* y, const float* g, float* d
     dot_sum += log_op ? gj : gj * double(y[j]);
   }
   const V vdot = hn::Set(d, float(dot_sum));
-  // softmin's -y (dy - dot) is y (dot - dy): no extra multiply.
-  const bool softmin = op == AxisOp::kSoftmin;
-  const auto body = [&](V yv, V gv) {
-    if (log_op) return hn::NegMulAdd(vm32::ExpFast(d, yv), vdot, gv);
-    return hn::Mul(yv, softmin ? hn::Sub(vdot, gv) : hn::Sub(gv, vdot));
+  // One pass per row with the operation chosen outside the loop (a branch
+  // inside it cost softmax a quarter of its speed); softmin's -y (dy - dot)
+  // is y (dot - dy): no extra multiply.
+  const auto pass = [&](auto body) {
+    for (j = 0; j + N <= k; j += N)
+      hn::StoreU(body(hn::LoadU(d, y + j), g ? hn::LoadU(d, g + j) : one), d, dx + j);
+    if (j < k) {
+      HWY_ALIGN float yb[HWY_MAX_BYTES / sizeof(float)] = {}, gb[HWY_MAX_BYTES / sizeof(float)] = {};
+      const size_t rest = k - j;
+      std::memcpy(yb, y + j, rest * sizeof(float));
+      if (g) std::memcpy(gb, g + j, rest * sizeof(float));
+      hn::Store(body(hn::Load(d, yb), g ? hn::Load(d, gb) : one), d, yb);
+      std::memcpy(dx + j, yb, rest * sizeof(float));
+    }
   };
-  j = 0;
-  if (!log_op && g && !softmin) {  // the common case, as a plain loop
-    for (; j + N <= k; j += N)
-      hn::StoreU(hn::Mul(hn::LoadU(d, y + j), hn::Sub(hn::LoadU(d, g + j), vdot)), d, dx + j);
-  }
-  for (; j + N <= k; j += N)
-    hn::StoreU(body(hn::LoadU(d, y + j), g ? hn::LoadU(d, g + j) : hn::Set(d, 1.0f)), d, dx + j);
-  if (j < k) {
-    HWY_ALIGN float yb[HWY_MAX_BYTES / sizeof(float)] = {}, gb[HWY_MAX_BYTES / sizeof(float)] = {};
-    const size_t rest = k - j;
-    std::memcpy(yb, y + j, rest * sizeof(float));
-    if (g) std::memcpy(gb, g + j, rest * sizeof(float));
-    hn::Store(body(hn::Load(d, yb), g ? hn::Load(d, gb) : hn::Set(d, 1.0f)), d, yb);
-    std::memcpy(dx + j, yb, rest * sizeof(float));
+  if (log_op) {
+    pass([&](V yv, V gv) HWY_ATTR { return hn::NegMulAdd(vm32::ExpFast(d, yv), vdot, gv); });
+  } else if (op == AxisOp::kSoftmin) {
+    pass([&](V yv, V gv) HWY_ATTR { return hn::Mul(yv, hn::Sub(vdot, gv)); });
+  } else {
+    pass([&](V yv, V gv) HWY_ATTR { return hn::Mul(yv, hn::Sub(gv, vdot)); });
   }
 }
 
-// Backward from the forward output y (rows of k), in float64 lanes:
+// Backward from the forward output y (rows of k):
 //   softmax:     dx = y (dy - dot),   dot = sum_j dy_j y_j
 //   softmin:     dx = -y (dy - dot)   (softmin(x) = softmax(-x))
 //   log_softmax: dx = dy - e^y sum_j dy_j
-// The sums are exact to ~2^-50 relative to sum |dy_j y_j|; dy - dot then loses
+// float64 rows: the sum carries its rounding errors (2Sum per lane, lanes
+// combined by 2Sum), exact to ~2^-100 relative to its terms, since
+// log_softmax's sum_j dy_j cancels far below their scale; dy - dot then loses
 // what cancels, as from x; log_softmax's e^y carries y's rounding (relative
 // error |y| ulp of y ~ the from-x kernel's for moderate |y|).
-template <class T>
-void BackwardRowsFromOutput(AxisOp op, const T* y, const T* dy, T* dx, size_t rows, size_t k) {
+inline void BackwardRowsFromOutput(AxisOp op, const double* y, const double* dy, double* dx, size_t rows,
+                                   size_t k) {
   const hn::ScalableTag<double> d;
-  const hn::Rebind<T, decltype(d)> ds;
   using V = hn::Vec<decltype(d)>;
   const size_t N = hn::Lanes(d);
-  HWY_ALIGN T yb[HWY_MAX_BYTES / sizeof(double)] = {}, gb[HWY_MAX_BYTES / sizeof(double)] = {};
-  const auto load = [&](const T* p, size_t j, T* buf) -> V {
-    if (j + N <= k) return LoadAs(d, ds, p + j);
-    std::memcpy(buf, p + j, (k - j) * sizeof(T));
-    return LoadAs(d, ds, buf);  // lanes past k are 0 and add nothing
-  };
-  const auto store = [&](hn::Vec<decltype(ds)> v, T* p, size_t j) {
-    if (j + N <= k) {
-      hn::StoreU(v, ds, p + j);
-    } else {
-      HWY_ALIGN T ob[HWY_MAX_BYTES / sizeof(double)];
-      hn::Store(v, ds, ob);
-      std::memcpy(p + j, ob, (k - j) * sizeof(T));
-    }
+  HWY_ALIGN double yb[HWY_MAX_BYTES / sizeof(double)] = {}, gb[HWY_MAX_BYTES / sizeof(double)] = {};
+  const auto load = [&](const double* p, size_t j, double* buf) -> V {
+    if (j + N <= k) return hn::LoadU(d, p + j);
+    std::memcpy(buf, p + j, (k - j) * sizeof(double));
+    return hn::Load(d, buf);  // lanes past k are 0 and add nothing
   };
   const bool log = op == AxisOp::kLogSoftmax;
   const V sign = hn::Set(d, op == AxisOp::kSoftmin ? -1.0 : 1.0);
-  if constexpr (std::is_same_v<T, float>) {
-    for (size_t r = 0; r < rows; ++r) FromOutputRowF32(op, y + r * k, dy ? dy + r * k : nullptr, dx + r * k, k);
-    return;
-  }
   for (size_t r = 0; r < rows; ++r) {
-    const T* yr = y + r * k;
-    const T* gr = dy ? dy + r * k : nullptr;
-    T* dxr = dx + r * k;
+    const double* yr = y + r * k;
+    const double* gr = dy ? dy + r * k : nullptr;
+    double* dxr = dx + r * k;
     V acc0 = hn::Zero(d), acc1 = hn::Zero(d), lo = hn::Zero(d);
-    // float64 data: the sum carries its rounding errors (2Sum), since log_softmax's
-    // sum_j dy_j cancels far below the terms' scale; float32 terms are exact enough
-    // in float64 lanes.
     const auto add = [&](V& acc, V term) {
-      if constexpr (std::is_same_v<T, double>) {
-        V err;
-        acc = vm::TwoSum(d, acc, term, &err);
-        lo = hn::Add(lo, err);
-      } else {
-        acc = hn::Add(acc, term);
-      }
+      V err;
+      acc = vm::TwoSum(d, acc, term, &err);
+      lo = hn::Add(lo, err);
     };
     size_t j = 0;
     for (; j + 2 * N <= k; j += 2 * N) {
-      const V g0 = gr ? LoadAs(d, ds, gr + j) : hn::Set(d, 1.0);
-      const V g1 = gr ? LoadAs(d, ds, gr + j + N) : hn::Set(d, 1.0);
-      add(acc0, log ? g0 : hn::Mul(g0, LoadAs(d, ds, yr + j)));
-      add(acc1, log ? g1 : hn::Mul(g1, LoadAs(d, ds, yr + j + N)));
+      const V g0 = gr ? hn::LoadU(d, gr + j) : hn::Set(d, 1.0);
+      const V g1 = gr ? hn::LoadU(d, gr + j + N) : hn::Set(d, 1.0);
+      add(acc0, log ? g0 : hn::Mul(g0, hn::LoadU(d, yr + j)));
+      add(acc1, log ? g1 : hn::Mul(g1, hn::LoadU(d, yr + j + N)));
     }
     for (; j < k; j += N) {
       const V g = gr ? load(gr, j, gb) : hn::IfThenElseZero(hn::FirstN(d, k - j), hn::Set(d, 1.0));
       add(acc0, log ? g : hn::Mul(g, load(yr, j, yb)));
     }
-    double dot_sum;
-    if constexpr (std::is_same_v<T, double>) {
-      HWY_ALIGN double hi_buf[HWY_MAX_BYTES / sizeof(double)], lo_buf[HWY_MAX_BYTES / sizeof(double)];
-      V err;
-      hn::Store(vm::TwoSum(d, acc0, acc1, &err), d, hi_buf);
-      hn::Store(hn::Add(lo, err), d, lo_buf);
-      double hi = 0, low = 0;
-      for (size_t l = 0; l < N; ++l) {
-        double e;
-        hi = TwoSum(hi, hi_buf[l], &e);
-        low += e + lo_buf[l];
-      }
-      dot_sum = hi + low;
-    } else {
-      dot_sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(acc0, acc1)));
+    HWY_ALIGN double hi_buf[HWY_MAX_BYTES / sizeof(double)], lo_buf[HWY_MAX_BYTES / sizeof(double)];
+    V err;
+    hn::Store(vm::TwoSum(d, acc0, acc1, &err), d, hi_buf);
+    hn::Store(hn::Add(lo, err), d, lo_buf);
+    double hi = 0, low = 0;
+    for (size_t l = 0; l < N; ++l) {
+      double e;
+      hi = TwoSum(hi, hi_buf[l], &e);
+      low += e + lo_buf[l];
     }
-    const V dot = hn::Set(d, dot_sum);
+    const V dot = hn::Set(d, hi + low);
     for (j = 0; j < k; j += N) {
       const V yv = load(yr, j, yb);
       const V g = gr ? load(gr, j, gb) : hn::Set(d, 1.0);
       const V v = log ? hn::NegMulAdd(vm::Exp(d, yv), dot, g) : hn::Mul(hn::Mul(sign, yv), hn::Sub(g, dot));
-      store(Narrow(d, ds, v), dxr, j);
+      if (j + N <= k) {
+        hn::StoreU(v, d, dxr + j);
+      } else {
+        hn::Store(v, d, yb);
+        std::memcpy(dxr + j, yb, (k - j) * sizeof(double));
+      }
     }
   }
+}
+inline void BackwardRowsFromOutput(AxisOp op, const float* y, const float* dy, float* dx, size_t rows, size_t k) {
+  for (size_t r = 0; r < rows; ++r) FromOutputRowF32(op, y + r * k, dy ? dy + r * k : nullptr, dx + r * k, k);
 }
 }  // namespace axis
 

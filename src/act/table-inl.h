@@ -25,7 +25,8 @@
 //   kFast32ForwardNonFinite: Fwd32 itself gets +-inf and NaN right, so the
 //   loop skips its patch for them;
 //   DerivY(d, y, p) for entries with kSpec.deriv_from_output: f'(x) from
-//   y = f(x) (backward_from_output), in the lanes of the data.
+//   y = f(x) (backward_from_output), in the lanes of the data; with
+//   FromOutputValid(p) where that holds only for some parameters.
 //
 // This file is included once per SIMD target (kernels_*.cc, foreach_target)
 // and once for the static target (registry.cc, tests): the metadata is
@@ -535,7 +536,8 @@ struct LeakyRelu {
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope32(p))));
   }
-  // From y (negative_slope >= 0 only: y > 0 exactly when x > 0).
+  // From y: with negative_slope >= 0 only (FromOutputValid), y > 0 exactly when x > 0.
+  static bool FromOutputValid(const double* p) { return p[0] >= 0; }
   template <class D, class V> static V DerivY(D d, V y, const double* p) {
     using T = hn::TFromD<D>;
     return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, T(p[0])));
@@ -615,7 +617,8 @@ struct Rrelu {
   template <class D, class V> static V Deriv32(D d, V x, const double* p) {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), hn::Set(d, float(Slope(p))));
   }
-  // From y (eval mode, slope (lower + upper)/2 >= 0 only, as leaky_relu's).
+  // From y (eval mode), with a slope (lower + upper)/2 >= 0 only, as leaky_relu's.
+  static bool FromOutputValid(const double* p) { return Slope(p) >= 0; }
   template <class D, class V> static V DerivY(D d, V y, const double* p) {
     using T = hn::TFromD<D>;
     return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Set(d, 1), hn::Set(d, T(Slope(p))));

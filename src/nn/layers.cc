@@ -146,7 +146,7 @@ class ActivationLayer final : public Layer<T> {
                 bool need_dx) override {
     const size_t rows = x.rows();
     dx.resize(rows, this->in_);
-    if (from_output_ && learnable_.empty()) {
+    if (from_output_) {
       if (need_dx) backward_from_output(act_, y.data(), dy.data(), dx.data(), y.size(), this->in_);
       return;
     }
@@ -171,7 +171,7 @@ class ActivationLayer final : public Layer<T> {
       act_.params[learnable_[i]] = static_cast<double>(value_[i]);
   }
   Activation act_;
-  bool from_output_ = false;  // backward from y (backward_from_output_in_training)
+  bool from_output_ = false;  // backward from y (backward_from_output_in_training; never learnable)
   bool prelu_ = false;
   size_t channels_ = 0;
   std::vector<int> learnable_;
